@@ -1,0 +1,54 @@
+# Vanishing Gradients — two commands:
+#   make lab    set up .venv (first time only) and open the course in JupyterLab
+#   make test   set up .venv with the test tools (first time only) and run the whole suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+JOBS ?= 2
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
+# JupyterLab refuses to run as root (containers, CI) unless told it may.
+LAB_FLAGS ?= $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
+NBVAL := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help lab test notebooks solutions build clean
+
+help:
+	@echo "make lab        open the course in JupyterLab (sets up .venv the first time)"
+	@echo "make test       run every test: unit tests, notebooks (nbval), consistency checks"
+	@echo "make notebooks  re-run the solution notebooks, then rebuild notebooks/ from them"
+	@echo "make build      rebuild notebooks/ from solutions/ without re-running them"
+	@echo "make clean      remove .venv"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Vanishing Gradients needs Python 3.10 or newer; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.12 ...")'
+	@echo "Creating $(VENV) (the first time takes a few minutes)..."
+	$(PYTHON) -m venv $(VENV)
+	$(PIP_INSTALL) --upgrade pip
+
+# Reinstalled only when pyproject.toml changes.
+$(VENV)/.installed-lab: pyproject.toml | $(PY)
+	$(PIP_INSTALL) -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PIP_INSTALL) -e '.[test]'
+	@touch $@
+
+lab: $(VENV)/.installed-lab
+	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/00_start_here.ipynb
+
+test: $(VENV)/.installed-test
+	$(BIN)/pytest -n $(JOBS) --dist loadfile tests solutions --nbval $(NBVAL)
+	$(BIN)/pytest -n $(JOBS) --dist loadfile notebooks --nbval-lax $(NBVAL)
+
+solutions: $(VENV)/.installed-test
+	$(BIN)/vgrad execute
+
+build: $(VENV)/.installed-lab
+	$(BIN)/vgrad build
+
+notebooks: solutions build
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,34 @@
+"""Exercises of notebook 00_start_here."""
+import numpy as np
+
+from .registry import Case, Exercise, close, register
+
+
+def _chain_product(factors):
+    return float(np.prod(np.asarray(factors, dtype=np.float64)))
+
+
+def _chain_product_cases(rng):
+    return [
+        Case(([0.25, 0.25, 0.25],)),
+        Case(([0.9] * 10,)),
+        Case(([1.1] * 30,)),
+        Case(([2.0, 0.5, -1.0],)),
+        Case((list(np.round(rng.uniform(0.1, 1.5, size=12), 3)),)),
+        Case((list(np.round(rng.uniform(-2.0, 2.0, size=5), 3)),)),
+    ]
+
+
+register(Exercise(
+    name="chain_product",
+    label="Exercise 0.1",
+    notebook="00_start_here",
+    points=1,
+    reference=_chain_product,
+    cases=_chain_product_cases,
+    compare=close(rtol=1e-9, atol=1e-300),
+    hints=(
+        "Start from 1.0 and multiply by each factor in turn (or use np.prod).",
+        "The message that reaches the end is the product of ALL the factors, not their sum or mean.",
+    ),
+))

@@ -1,0 +1,153 @@
+"""Run a learner's function on an exercise's cases and say, kindly and specifically, how it went.
+
+``check(fn)`` never raises and never shows a traceback: whatever the learner's code does
+(raise, loop forever, print, return the wrong thing), it prints one verdict.
+"""
+import copy
+import signal
+import threading
+import traceback
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from .registry import get_exercise
+
+NOTEBOOK_SEED = 2024  # the cases a notebook's check uses; a grader draws its own
+TIME_LIMIT = 5.0  # seconds per call, where the platform lets us enforce it
+
+_failed_attempts = {}
+
+
+class TimeLimitExceeded(Exception):
+    pass
+
+
+@dataclass
+class Result:
+    exercise: str
+    title: str
+    status: str  # "passed", "failed", "not_attempted", "error", "timeout", "not_own_work"
+    message: str
+    points: float
+    max_points: int
+    hints: tuple = ()
+
+    @property
+    def passed(self):
+        return self.status == "passed"
+
+
+@contextmanager
+def _time_limit(seconds):
+    """Raise TimeLimitExceeded in the main thread after ``seconds`` (Unix); elsewhere no limit."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise TimeLimitExceeded()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _where_in_learner_code(exc):
+    """'line N: <code>' for the deepest frame that is not the course's own code."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "vgrad" not in f.filename.replace("\\", "/").split("/")]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f" (in {f.name}, line {f.lineno}: `{f.line}`)" if f.line else f" (in {f.name}, line {f.lineno})"
+
+
+def run(fn, name=None, seed=NOTEBOOK_SEED, time_limit=TIME_LIMIT):
+    """Test ``fn`` against exercise ``name`` (default: the function's own name) -> ``Result``."""
+    if not callable(fn):
+        return Result(str(name), str(name), "error", f"check expects your function, for example check(sigmoid_prime); "
+                      f"got {type(fn).__name__} {fn!r:.40}.", 0, 0)
+    name = name or getattr(fn, "__name__", None)
+    try:
+        ex = get_exercise(name)
+    except ValueError as err:
+        return Result(str(name), str(name), "error", f"{err}. Pass the name as well: check(fn, 'exercise_name').", 0, 0)
+
+    def result(status, message):
+        points = ex.points if status == "passed" else 0
+        return Result(ex.name, ex.title, status, message, points, ex.points, ex.hints)
+
+    if (getattr(fn, "__module__", None) or "").split(".")[0] == "vgrad":
+        return result("not_own_work", f"{ex.title}: that is the course's own implementation "
+                      f"({fn.__module__}.{getattr(fn, '__name__', '?')}). Write your own version of {ex.name}.")
+
+    cases = ex.cases(np.random.default_rng(seed))
+    for i, case in enumerate(cases, start=1):
+        expected = ex.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+        call = case.call_text(ex.name)
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"), _time_limit(time_limit):
+                warnings.simplefilter("ignore")
+                got = fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+        except NotImplementedError:
+            return result("not_attempted", f"{ex.title} is not attempted yet: replace the line "
+                          f"`raise NotImplementedError` in {ex.name} with your code, run that cell, "
+                          f"then run this check again.")
+        except TimeLimitExceeded:
+            return result("timeout", f"{ex.title}: {call} did not return within {time_limit:g} s. "
+                          f"Is there a loop that never ends? Interrupting is safe: nothing was lost.")
+        except RecursionError:
+            return result("error", f"{ex.title}: {call} recursed too deeply. Does the recursion have a base case?")
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:  # the learner's code, whatever it raised
+            return result("error", f"{ex.title}: {call} raised {type(exc).__name__}: {exc}"
+                          f"{_where_in_learner_code(exc)}.")
+        problem = ex.compare(expected, got)
+        if problem:
+            return result("failed", f"{ex.title}: case {i} of {len(cases)} fails.\n"
+                          f"  {call}\n  {problem}")
+    return result("passed", f"{ex.title}: all {len(cases)} cases pass. [{ex.points}/{ex.points} points]")
+
+
+def check(fn, name=None):
+    """Test your function for an exercise and print the verdict; on a failure, also a hint.
+
+    ``check(sigmoid_prime)`` finds the exercise by the function's name;
+    ``check(my_version, "sigmoid_prime")`` names it explicitly.
+    """
+    try:
+        res = run(fn, name)
+    except Exception as exc:  # a fault of the course's own, never the learner's problem to debug
+        print(f"The check itself failed ({type(exc).__name__}: {exc}). Please report this; your work is safe.")
+        return
+    if res.passed:
+        print("✅ " + res.message)
+        return
+    if res.status == "not_attempted":
+        print("⏳ " + res.message)
+        return
+    print("❌ " + res.message)
+    if res.status in ("failed", "error") and res.hints:
+        tries = _failed_attempts.get(res.exercise, 0)
+        _failed_attempts[res.exercise] = tries + 1
+        k = min(tries, len(res.hints) - 1)
+        print(f"💡 Hint {k + 1}/{len(res.hints)}: {res.hints[k]}")
+
+
+def ready(fn, name=None):
+    """True when ``fn`` passes its exercise; otherwise say which exercise to finish first.
+
+    For cells that use a learner's function: ``if ready(sigmoid_prime): ...``.
+    """
+    res = run(fn, name)
+    if res.passed:
+        return True
+    print(f"⏭️ This cell uses your {getattr(fn, '__name__', 'function')}: finish {res.title} first "
+          f"(its check says what is missing), then run this cell again.")
+    return False

@@ -1,0 +1,29 @@
+"""vgrad.nn: a small neural-network library with every backward pass written out.
+
+Imports no plotting, widgets or grading: data flows one way, into ``nn``.
+"""
+from .activations import (
+    ACTIVATIONS,
+    Activation,
+    get_activation,
+    linear,
+    linear_grad,
+    relu,
+    relu_grad,
+    sigmoid,
+    sigmoid_grad,
+    tanh,
+    tanh_grad,
+)
+from .init import INITIALIZERS, init_weights
+from .layers import Dense
+from .losses import LOSSES, log_softmax, mse, softmax_cross_entropy
+from .mlp import MLP
+from .optim import SGD, Adam
+
+__all__ = [
+    "ACTIVATIONS", "Activation", "get_activation",
+    "sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad", "linear", "linear_grad",
+    "INITIALIZERS", "init_weights", "Dense", "MLP",
+    "LOSSES", "mse", "softmax_cross_entropy", "log_softmax", "SGD", "Adam",
+]

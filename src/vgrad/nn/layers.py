@@ -1,0 +1,63 @@
+"""Layers with an explicit forward and backward pass.
+
+A layer's ``forward`` keeps in ``self.cache`` what its ``backward`` needs;
+``backward(dout)`` takes the gradient of the loss with respect to the layer's
+output, stores the gradients of its parameters (``dW``, ``db``) and returns the
+gradient with respect to its input.
+"""
+import numpy as np
+
+from .init import init_weights
+
+
+class Dense:
+    """A fully connected layer, y = x W + b.
+
+    W: (fan_in, fan_out)   b: (fan_out,)   x: (batch, fan_in)   y: (batch, fan_out)
+    """
+
+    params = ("W", "b")
+
+    def __init__(self, fan_in, fan_out, init="xavier_normal", rng=None, dtype=np.float64):
+        rng = np.random.default_rng(0) if rng is None else rng
+        self.W = init_weights(init, fan_in, fan_out, rng, dtype)
+        self.b = np.zeros(fan_out, dtype=dtype)
+        self.dW = np.zeros_like(self.W)
+        self.db = np.zeros_like(self.b)
+        self.cache = None
+
+    @property
+    def fan_in(self):
+        return self.W.shape[0]
+
+    @property
+    def fan_out(self):
+        return self.W.shape[1]
+
+    def forward(self, x):
+        """x: (batch, fan_in) -> y: (batch, fan_out)."""
+        x = np.asarray(x, dtype=self.W.dtype)
+        if x.ndim != 2 or x.shape[1] != self.fan_in:
+            raise ValueError(
+                f"Dense layer expects input of shape (batch, {self.fan_in}); got {x.shape}"
+            )
+        self.cache = x
+        return x @ self.W + self.b
+
+    def backward(self, dout):
+        """dout: (batch, fan_out) -> dx: (batch, fan_in); sets dW = x^T dout and db = sum of dout."""
+        if self.cache is None:
+            raise ValueError("call forward before backward: the layer has no cached input")
+        x = self.cache
+        dout = np.asarray(dout, dtype=self.W.dtype)
+        if dout.shape != (x.shape[0], self.fan_out):
+            raise ValueError(
+                f"Dense layer expects an output gradient of shape {(x.shape[0], self.fan_out)}; "
+                f"got {dout.shape}"
+            )
+        self.dW = x.T @ dout
+        self.db = dout.sum(axis=0)
+        return dout @ self.W.T
+
+    def __repr__(self):
+        return f"Dense({self.fan_in} -> {self.fan_out})"

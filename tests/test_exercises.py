@@ -1,0 +1,157 @@
+"""The exercise registry and the in-notebook check: right answers pass, wrong ones fail kindly."""
+import numpy as np
+import pytest
+
+from vgrad import theory
+from vgrad.exercises import EXERCISES, check, ready, run
+from vgrad.nn import sigmoid
+
+
+def sigmoid_prime(x):
+    s = sigmoid(x)
+    return s * (1 - s)
+
+
+def chain_bound(n, w):
+    return (abs(w) / 4) ** n
+
+
+def depth_below(threshold, w=1.0):
+    if abs(w) >= 4:
+        return None
+    n = 1
+    while (abs(w) / 4) ** n >= threshold:
+        n += 1
+    return n
+
+
+def chain_product(factors):
+    out = 1.0
+    for f in factors:
+        out *= f
+    return out
+
+
+CORRECT = {f.__name__: f for f in (sigmoid_prime, chain_bound, depth_below, chain_product)}
+
+WRONG = {
+    "sigmoid_prime": lambda x: sigmoid(x),
+    "chain_bound": lambda n, w: (w / 4) ** n,  # forgets |w|
+    "depth_below": lambda t, w=1.0: None if abs(w) >= 4 else int(np.log(t) / np.log(abs(w) / 4)),  # off by one
+    "chain_product": lambda f: sum(f),
+}
+
+
+def test_every_exercise_has_a_correct_and_a_wrong_answer_here():
+    assert set(EXERCISES) == set(CORRECT) == set(WRONG)
+
+
+@pytest.mark.parametrize("name", sorted(CORRECT))
+@pytest.mark.parametrize("seed", [0, 1, 2, 12345])
+def test_correct_answers_pass_for_any_seed(name, seed):
+    res = run(CORRECT[name], name, seed=seed)
+    assert res.status == "passed", res.message
+    assert res.points == EXERCISES[name].points > 0
+
+
+@pytest.mark.parametrize("name", sorted(WRONG))
+def test_wrong_answers_fail(name):
+    res = run(WRONG[name], name)
+    assert res.status == "failed", res.message
+    assert res.points == 0
+    assert "expected" in res.message and "got" in res.message
+
+
+def test_the_references_match_the_exercises_own_cases():
+    for ex in EXERCISES.values():
+        for case in ex.cases(np.random.default_rng(0)):
+            assert ex.compare(ex.reference(*case.args, **case.kwargs), ex.reference(*case.args, **case.kwargs)) is None
+
+
+def test_not_attempted(capsys):
+    def sigmoid_prime(x):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    check(sigmoid_prime)
+    out = capsys.readouterr().out
+    assert "not attempted yet" in out and "Traceback" not in out
+    assert not ready(sigmoid_prime)
+    assert "finish Exercise 1.1" in capsys.readouterr().out
+
+
+def test_a_crash_in_learner_code_is_reported_without_traceback(capsys):
+    def chain_bound(n, w):
+        return n / 0
+
+    check(chain_bound)
+    out = capsys.readouterr().out
+    assert "ZeroDivisionError" in out and "Traceback" not in out
+    assert "line" in out and "Hint 1/" in out
+    check(chain_bound)
+    assert "Hint 2/" in capsys.readouterr().out
+
+
+def test_an_infinite_loop_is_stopped(capsys):
+    def depth_below(threshold, w=1.0):
+        n = 1
+        while (abs(w) / 4) ** n >= threshold:  # never ends for |w| >= 4
+            n += 1
+        return n
+
+    res = run(depth_below, time_limit=0.5)
+    assert res.status == "timeout" and "did not return" in res.message
+
+
+def test_sys_exit_and_keyboard_interrupt_are_caught():
+    def chain_product(factors):
+        raise SystemExit(3)
+
+    assert run(chain_product).status == "error"
+
+    def chain_product(factors):  # noqa: F811
+        raise KeyboardInterrupt
+
+    assert run(chain_product).status == "error"
+
+
+def test_the_course_own_implementation_earns_nothing():
+    res = run(theory.depth_below)
+    assert res.status == "not_own_work" and res.points == 0
+
+
+def test_wrong_shapes_and_types_get_specific_messages():
+    assert "shape (1,), got an array of shape (3,)" in run(lambda x: np.zeros(3), "sigmoid_prime").message
+    assert "return" in run(lambda n, w: None, "chain_bound").message
+    assert "finite" in run(lambda n, w: float("inf"), "chain_bound").message
+    assert "expected a number" in run(lambda n, w: "0.1", "chain_bound").message
+
+
+def test_unknown_exercise_and_non_function(capsys):
+    def sigmoid_primes(x):
+        return x
+
+    check(sigmoid_primes)
+    assert "no exercise called 'sigmoid_primes'" in capsys.readouterr().out
+    check(42)
+    assert "expects your function" in capsys.readouterr().out
+
+
+def test_learner_inputs_are_copies():
+    def sigmoid_prime(x):
+        s = sigmoid(x)
+        x[...] = 0  # vandalises its argument
+        return s * (1 - s)
+
+    assert run(sigmoid_prime).status == "passed"
+
+
+def test_every_exercise_belongs_to_an_existing_solution_notebook():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "solutions"
+    for ex in EXERCISES.values():
+        nb = root / f"{ex.notebook}.ipynb"
+        assert nb.exists(), f"{ex.name}: {nb} is missing"
+        text = nb.read_text()
+        assert f"def {ex.name}(" in text and f"check({ex.name})" in text

@@ -1,0 +1,197 @@
+"""vgrad.nn: every backward pass against finite differences, stability, and clear errors."""
+import warnings
+
+import numpy as np
+import pytest
+
+from vgrad import nn
+from vgrad.gradcheck import check_gradient, numerical_gradient, relative_error
+
+ACTS = ["sigmoid", "tanh", "relu", "linear"]
+
+
+@pytest.mark.parametrize("name", ACTS)
+def test_activation_derivative_matches_finite_differences(name):
+    act = nn.get_activation(name)
+    # keep away from relu's kink at 0, where the derivative is not defined
+    a = np.array([-3.0, -1.2, -0.3, 0.4, 1.1, 2.5, 7.0])
+    numeric = (act.f(a + 1e-6) - act.f(a - 1e-6)) / 2e-6
+    assert relative_error(act.df(a), numeric) < 1e-7
+
+
+@pytest.mark.parametrize("name", ACTS)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_activations_are_stable_at_1000(name, dtype):
+    act = nn.get_activation(name)
+    a = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y, dy = act.f(a), act.df(a)
+    assert np.all(np.isfinite(y[1:4])) and np.all(np.isfinite(dy))
+    assert y.dtype == dtype and dy.dtype == dtype
+
+
+def test_sigmoid_values_and_tails():
+    assert nn.sigmoid(np.array(0.0)) == 0.5
+    assert nn.sigmoid(np.array(1000.0)) == 1.0 and nn.sigmoid(np.array(-1000.0)) == 0.0
+    assert nn.sigmoid_grad(np.array(0.0)) == 0.25
+    # the tail keeps its true size instead of rounding to 0 (s * (1 - s) gives 0 here)
+    assert nn.sigmoid_grad(np.array(40.0)) == pytest.approx(np.exp(-40.0), rel=1e-12)
+    assert nn.tanh_grad(np.array(20.0)) == pytest.approx(4 * np.exp(-40.0), rel=1e-12)
+
+
+def test_unknown_activation_lists_choices():
+    with pytest.raises(ValueError, match="sigmoid"):
+        nn.get_activation("softplus2")
+
+
+@pytest.mark.parametrize("init,var", [
+    ("xavier_normal", 2 / (300 + 200)), ("xavier_uniform", 2 / (300 + 200)),
+    ("he_normal", 2 / 300), ("he_uniform", 2 / 300), (0.05, 0.05**2),
+])
+def test_initializer_variances(init, var):
+    w = nn.init_weights(init, 300, 200, np.random.default_rng(1))
+    assert w.shape == (300, 200)
+    assert np.var(w) == pytest.approx(var, rel=0.03)
+    assert abs(np.mean(w)) < 3 * np.sqrt(var / w.size)
+
+
+@pytest.mark.parametrize("shape", [(64, 32), (32, 64), (40, 40)])
+def test_orthogonal_init(shape):
+    w = nn.init_weights("orthogonal", *shape, np.random.default_rng(0))
+    small = min(shape)
+    gram = w.T @ w if shape[0] >= shape[1] else w @ w.T
+    assert np.allclose(gram, np.eye(small), atol=1e-12)
+
+
+def test_bad_init_is_a_clear_error():
+    with pytest.raises(ValueError, match="he_normal"):
+        nn.init_weights("kaiming", 3, 3, np.random.default_rng(0))
+    with pytest.raises(ValueError, match=">= 0"):
+        nn.init_weights(-1.0, 3, 3, np.random.default_rng(0))
+
+
+def test_dense_backward_gradcheck():
+    rng = np.random.default_rng(0)
+    layer = nn.Dense(4, 3, rng=rng)
+    layer.b[:] = rng.normal(size=3)
+    x = rng.normal(size=(5, 4))
+    g = rng.normal(size=(5, 3))  # loss = sum(g * y)
+    loss = lambda: float(np.sum(g * layer.forward(x)))
+    layer.forward(x)
+    dx = layer.backward(g)
+    assert check_gradient(loss, x, dx) < 1e-8
+    assert check_gradient(loss, layer.W, layer.dW) < 1e-8
+    assert check_gradient(loss, layer.b, layer.db) < 1e-8
+
+
+def test_dense_shape_errors():
+    layer = nn.Dense(4, 3)
+    with pytest.raises(ValueError, match=r"\(batch, 4\)"):
+        layer.forward(np.zeros((2, 5)))
+    with pytest.raises(ValueError, match="forward before backward"):
+        layer.backward(np.zeros((2, 3)))
+    layer.forward(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match=r"\(2, 3\)"):
+        layer.backward(np.zeros((2, 4)))
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+@pytest.mark.parametrize("loss_name", ["mse", "cross_entropy"])
+def test_mlp_backward_gradcheck(activation, loss_name):
+    rng = np.random.default_rng(3)
+    net = nn.MLP([5, 7, 6, 3], activation=activation, init="xavier_normal", seed=1)
+    for layer in net.layers:
+        layer.b[:] = rng.normal(scale=0.5, size=layer.b.shape)
+    x = rng.normal(size=(8, 5))
+    y = rng.normal(size=(8, 3)) if loss_name == "mse" else rng.integers(0, 3, size=8)
+    loss_fn = nn.LOSSES[loss_name]
+
+    def loss():
+        return loss_fn(net.forward(x), y)[0]
+
+    _, dout = loss_fn(net.forward(x), y)
+    dx = net.backward(dout)
+    assert check_gradient(loss, x, dx) < 1e-7
+    for layer in net.layers:
+        assert check_gradient(loss, layer.W, layer.dW) < 1e-7
+        assert check_gradient(loss, layer.b, layer.db) < 1e-7
+
+
+def test_mlp_api():
+    net = nn.MLP([3, 4, 4, 2], activation="tanh", init=0.1, seed=7)
+    assert [(l.W.shape, l.b.shape) for l in net.layers] == [((3, 4), (4,)), ((4, 4), (4,)), ((4, 2), (2,))]
+    assert all(l.W.dtype == np.float64 for l in net.layers)
+    out = net.forward(np.ones((6, 3)))
+    assert out.shape == (6, 2)
+    assert len(net.pre_activations) == len(net.activations) == 2
+    # same seed, same network; another seed, another network
+    assert np.array_equal(nn.MLP([3, 4, 2], seed=7).layers[0].W, nn.MLP([3, 4, 2], seed=7).layers[0].W)
+    assert not np.array_equal(nn.MLP([3, 4, 2], seed=7).layers[0].W, nn.MLP([3, 4, 2], seed=8).layers[0].W)
+    net32 = nn.MLP([3, 4, 2], dtype=np.float32)
+    assert net32.forward(np.ones((2, 3))).dtype == np.float32
+
+
+def test_mlp_last_layer_is_linear():
+    net = nn.MLP([2, 3, 1], activation="sigmoid", seed=0)
+    x = np.array([[0.3, -0.2]])
+    h = nn.sigmoid(x @ net.layers[0].W + net.layers[0].b)
+    assert np.allclose(net.forward(x), h @ net.layers[1].W + net.layers[1].b)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(sizes=[3]), "at least two"),
+    (dict(sizes=[3, 0, 2]), "positive integers"),
+    (dict(sizes="32"), "list"),
+    (dict(sizes=[3, 2], activation="swish9"), "sigmoid"),
+    (dict(sizes=[3, 2], init="glorot"), "xavier_normal"),
+    (dict(sizes=[3, 2], dtype=np.int32), "floating"),
+])
+def test_mlp_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        nn.MLP(**kwargs)
+
+
+def test_mlp_wrong_input_shape():
+    with pytest.raises(ValueError, match=r"\(batch, 3\); got \(4, 2\)"):
+        nn.MLP([3, 2]).forward(np.zeros((4, 2)))
+
+
+def test_losses_values():
+    loss, d = nn.mse(np.array([[1.0, 2.0]]), np.array([[0.0, 0.0]]))
+    assert loss == pytest.approx(2.5) and np.allclose(d, [[1.0, 2.0]])
+    logits = np.array([[0.0, 0.0], [1000.0, -1000.0]])
+    loss, d = nn.softmax_cross_entropy(logits, np.array([0, 0]))
+    assert loss == pytest.approx(np.log(2) / 2)
+    assert np.all(np.isfinite(d))
+    with pytest.raises(ValueError, match="labels"):
+        nn.softmax_cross_entropy(logits, np.array([0, 2]))
+    with pytest.raises(ValueError, match="same shape"):
+        nn.mse(np.zeros((2, 1)), np.zeros((2,)))
+
+
+@pytest.mark.parametrize("opt", [nn.SGD(lr=0.1, momentum=0.9), nn.Adam(lr=0.05)])
+def test_optimisers_fit_a_small_regression(opt):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 2))
+    y = np.sin(x[:, :1]) + 0.5 * x[:, 1:]
+    net = nn.MLP([2, 16, 1], activation="tanh", seed=0)
+    first = nn.mse(net.forward(x), y)[0]
+    for _ in range(300):
+        loss, d = nn.mse(net.forward(x), y)
+        net.backward(d)
+        opt.step(net.layers)
+    assert loss < first / 10
+
+
+def test_optimiser_updates_in_place():
+    net = nn.MLP([2, 2], seed=0)
+    W = net.layers[0].W
+    net.backward(nn.mse(net.forward(np.ones((1, 2))), np.zeros((1, 2)))[1])
+    nn.SGD(lr=0.1).step(net.layers)
+    assert W is net.layers[0].W
+
+
+def test_numerical_gradient_needs_a_float_array():
+    with pytest.raises(ValueError, match="floating"):
+        numerical_gradient(lambda: 0.0, np.arange(3))
