@@ -66,7 +66,22 @@ def normalise(nb, clear_outputs):
         if cell.cell_type == "code" and clear_outputs:
             cell.outputs = []
             cell.execution_count = None
+        elif cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
     return nb
+
+
+def coalesce_streams(outputs):
+    """Join consecutive stream outputs of the same stream: how a stream is split into messages
+    depends on timing, so only the joined text is reproducible."""
+    merged = []
+    for out in outputs:
+        if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == out.get("name")):
+            merged[-1]["text"] += out["text"]
+        else:
+            merged.append(out)
+    return merged
 
 
 def read_notebook(path):

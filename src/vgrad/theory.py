@@ -62,3 +62,11 @@ def subnormal_depth(factor, dtype):
         g = dtype.type(g * dtype.type(factor))
         n += 1
     return n
+
+
+def message_strength(keep, people):
+    """The whispered message: what is left after each of ``people`` listeners passes on a fraction
+    ``keep`` of what they heard. Entry k is keep**k (k = 0 .. people)."""
+    if not (isinstance(people, (int, np.integer)) and people >= 0):
+        raise ValueError(f"people must be a whole number >= 0; got {people!r}")
+    return float(keep) ** np.arange(people + 1, dtype=np.float64)

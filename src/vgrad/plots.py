@@ -1,0 +1,105 @@
+"""Figures of the course. Every function returns its ``Figure``; axes carry labels, magnitudes
+that span decades use log scales, and colours come from the Okabe–Ito palette, which stays
+distinguishable with every common colour-vision deficiency."""
+import matplotlib.pyplot as plt
+import numpy as np
+
+from . import chain, theory
+from .nn.activations import get_activation
+
+#: Okabe & Ito (2008), "Color Universal Design".
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+BOUND_STYLE = dict(color="#000000", linestyle="--", linewidth=1.2)
+
+
+def _figure(ncols=1, width=6.4, height=3.8):
+    fig, axes = plt.subplots(1, ncols, figsize=(width, height), layout="constrained")
+    return fig, axes
+
+
+def message_strength(keeps=(0.25, 0.9, 1.0, 1.1), people=50):
+    """The whispered message: strength after each listener, one curve per fraction kept."""
+    fig, ax = _figure()
+    for colour, keep in zip(PALETTE, keeps):
+        ax.semilogy(theory.message_strength(keep, people), color=colour, label=f"each keeps {keep:g}")
+    ax.set(xlabel="listeners the message has passed through", ylabel="strength of the message (log scale)",
+           title="A message passed along a line of people")
+    ax.legend()
+    ax.grid(True, which="major", alpha=0.3)
+    return fig
+
+
+def activation_and_derivative(names=("sigmoid", "tanh"), lim=6.0):
+    """Each activation (left) and its derivative (right), with each derivative's maximum marked."""
+    fig, (left, right) = _figure(ncols=2, width=9.0)
+    a = np.linspace(-lim, lim, 601)
+    for colour, name in zip(PALETTE, names):
+        act = get_activation(name)
+        left.plot(a, act.f(a), color=colour, label=name)
+        d = act.df(a)
+        right.plot(a, d, color=colour, label=f"{name}'")
+        right.plot(a[d.argmax()], d.max(), "o", color=colour)
+        right.annotate(f"max {d.max():.2f} at a = {a[d.argmax()]:.0f}", (a[d.argmax()], d.max()),
+                       textcoords="offset points", xytext=(8, 4), color=colour)
+    right.set_ylim(0, 1.2 * right.get_ylim()[1])
+    left.set(xlabel="pre-activation a", ylabel="f(a)", title="activation")
+    right.set(xlabel="pre-activation a", ylabel="f'(a)", title="derivative: the local factor in backprop")
+    for ax in (left, right):
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="upper left")
+    return fig
+
+
+def chain_vs_bound(depth=30, weight=1.0, seeds=range(20), activation="sigmoid"):
+    """|dh_n/dh_0| measured on random chains of every depth 1..``depth``, against (|w|/4)^n."""
+    fig, ax = _figure()
+    depths = np.arange(1, depth + 1)
+    for i, seed in enumerate(seeds):
+        measured = [chain.chain_gradients(n, weight, activation, seed=seed)[0] for n in depths]
+        ax.semilogy(depths, measured, "o", color=PALETTE[0], alpha=0.25, markersize=3,
+                    label="measured on a random chain" if i == 0 else None)
+    ax.semilogy(depths, theory.sigmoid_chain_bound(depths, weight), **BOUND_STYLE,
+                label=f"bound (|w|/4)$^n$, w = {weight:g}")
+    ax.set(xlabel="depth n (sigmoid units in the chain)", ylabel="|∂h_n/∂h_0| (log scale)",
+           title="Gradient reaching the input of a sigmoid chain")
+    ax.legend()
+    ax.grid(True, which="major", alpha=0.3)
+    return fig
+
+
+def bound_by_depth(weights=(1.0, 2.0, 4.0), max_depth=100, dtypes=("float16", "float32")):
+    """(|w|/4)^n for n up to ``max_depth``, with the smallest positive number of each float type."""
+    fig, ax = _figure(width=7.2)
+    n = np.arange(0, max_depth + 1)
+    for colour, w in zip(PALETTE, weights):
+        ax.semilogy(n, theory.sigmoid_chain_bound(n, w), color=colour, label=f"(|w|/4)$^n$, w = {w:g}")
+    for style, name in zip((":", "-."), dtypes):
+        smallest = float(np.finfo(name).smallest_subnormal)
+        ax.axhline(smallest, color="#555555", linestyle=style, linewidth=1,
+                   label=f"smallest positive {name}: {smallest:.1e}")
+    ax.set(xlabel="depth n", ylabel="bound on the gradient (log scale)",
+           title="How fast the sigmoid chain bound falls")
+    ax.legend(loc="lower left", fontsize="small")
+    ax.grid(True, which="major", alpha=0.3)
+    return fig
+
+
+def layer_gradients(curves, bound=None, title="Gradient reaching each unit of the chain"):
+    """Gradient magnitude per unit, output on the right. ``curves``: {label: array, entry k = unit k}.
+
+    ``bound``: an optional array drawn dashed. Zeros (underflow) cannot sit on a log axis: they are
+    counted in the legend instead of silently vanishing from the plot.
+    """
+    fig, ax = _figure()
+    for colour, (label, g) in zip(PALETTE, curves.items()):
+        g = np.asarray(g, dtype=np.float64)
+        zeros = int(np.sum(g == 0))
+        if zeros:
+            label += f" ({zeros} units underflowed to 0)"
+        ax.semilogy(np.arange(len(g)), np.where(g > 0, g, np.nan), "o-", color=colour, markersize=3, label=label)
+    if bound is not None:
+        ax.semilogy(np.arange(len(bound)), bound, **BOUND_STYLE, label="sigmoid bound (|w|/4)$^{n-k}$")
+    ax.set(xlabel="unit k (0 = input, right end = output)", ylabel="|∂h_n/∂h_k| (log scale)", title=title)
+    ax.legend(fontsize="small")
+    ax.grid(True, which="major", alpha=0.3)
+    return fig

@@ -1,0 +1,44 @@
+"""Explorers: thin ipywidgets shells. Each one only reads its sliders and calls a plain, tested
+function (from ``vgrad.chain``, ``vgrad.theory``) and a figure from ``vgrad.plots``."""
+import ipywidgets as w
+import matplotlib.pyplot as plt
+import numpy as np
+
+from . import chain, plots, theory
+
+
+def _show(fig):
+    plt.show()
+    plt.close(fig)
+
+
+def message_explorer():
+    """How much of a whispered message survives: fraction kept per listener, number of listeners."""
+
+    def update(keep, people):
+        strength = theory.message_strength(keep, people)
+        _show(plots.layer_gradients({f"each keeps {keep:.2f}": strength[::-1]},
+                                    title=f"after {people} listeners: {strength[-1]:.3e} of the message"))
+
+    return w.interactive(
+        update,
+        keep=w.FloatSlider(value=0.9, min=0.05, max=1.5, step=0.05, description="keeps", continuous_update=False),
+        people=w.IntSlider(value=20, min=1, max=100, description="listeners", continuous_update=False),
+    )
+
+
+def chain_explorer():
+    """Gradient reaching every unit of a chain: depth, weight and activation."""
+
+    def update(depth, weight, activation):
+        g = chain.chain_gradients(depth, weight=weight, activation=activation, seed=0)
+        bound = theory.sigmoid_chain_bound(np.arange(depth, -1, -1), weight)
+        _show(plots.layer_gradients({f"{activation}, w = {weight:g}": g}, bound=bound,
+                                    title=f"depth {depth}: {g[0]:.3e} reaches the input"))
+
+    return w.interactive(
+        update,
+        depth=w.IntSlider(value=20, min=1, max=100, description="depth", continuous_update=False),
+        weight=w.FloatSlider(value=1.0, min=0.25, max=8.0, step=0.25, description="weight w", continuous_update=False),
+        activation=w.Dropdown(options=["sigmoid", "tanh", "relu"], value="sigmoid", description="activation"),
+    )
