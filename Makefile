@@ -36,7 +36,7 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	@touch $@
 
 lab: $(VENV)/.installed-lab
-	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
 test: $(VENV)/.installed-test
 	$(BIN)/pytest -n $(JOBS) --dist loadfile tests solutions --nbval $(NBVAL)
