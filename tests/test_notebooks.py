@@ -69,3 +69,16 @@ def test_learner_runs_all_cells_before_any_exercise(path):
             readies += 1
             assert "finish Exercise" in text, f"{cell.source} printed: {text}"
     assert checks >= 1
+
+
+def test_a_wrong_argument_shows_one_line_not_a_traceback(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from vgrad import chain\n\ng = chain.chain_gradients(0)"),
+                nbformat.v4.new_code_cell("1 / 0")]
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True).execute()
+    (error,) = nb.cells[0].outputs
+    assert error.output_type == "error" and error.ename == "InputError"
+    assert error.traceback == ["InputError: depth must be a positive integer; got 0"
+                               "  (from line 3: g = chain.chain_gradients(0))"]
+    (other,) = nb.cells[1].outputs  # errors of the learner's own code keep their usual traceback
+    assert other.ename == "ZeroDivisionError" and len(other.traceback) > 1

@@ -10,6 +10,11 @@ Small modules, each named for what it holds:
 - ``vgrad.widgets``    explorers: thin ipywidgets shells over plain functions
 - ``vgrad.exercises``  the exercise registry and the in-notebook ``check``
 - ``vgrad.course``     the solutions -> notebooks build and notebook execution
+- ``vgrad.errors``     ``InputError``, raised for every wrong argument, shown in notebooks without a traceback
 """
 
+from .errors import InputError, install_notebook_handler
+
 __version__ = "0.1.0"
+
+install_notebook_handler()  # in a notebook, a wrong argument shows as one clear line, not a traceback

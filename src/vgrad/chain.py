@@ -9,6 +9,7 @@ of local derivatives, one per link above it:
 """
 import numpy as np
 
+from .errors import InputError
 from .nn.activations import get_activation
 
 
@@ -18,7 +19,7 @@ def chain_forward(x0, weights, biases, activation="sigmoid", dtype=np.float64):
     weights = np.asarray(weights, dtype=dtype)
     biases = np.asarray(biases, dtype=dtype)
     if weights.shape != biases.shape or weights.ndim != 1:
-        raise ValueError(f"weights and biases must be 1-D of equal length; got {weights.shape}, {biases.shape}")
+        raise InputError(f"weights and biases must be 1-D of equal length; got {weights.shape}, {biases.shape}")
     a = np.zeros(len(weights), dtype=dtype)
     h = np.zeros(len(weights) + 1, dtype=dtype)
     h[0] = x0
@@ -50,7 +51,7 @@ def chain_gradients(depth, weight=1.0, activation="sigmoid", bias_std=1.0, x0=0.
     (entry 0 is the input, entry ``depth`` is the output itself, 1).
     """
     if not (isinstance(depth, (int, np.integer)) and depth >= 1):
-        raise ValueError(f"depth must be a positive integer; got {depth!r}")
+        raise InputError(f"depth must be a positive integer; got {depth!r}")
     rng = np.random.default_rng(seed)
     biases = rng.normal(0.0, bias_std, size=depth)
     weights = np.full(depth, weight, dtype=np.float64)

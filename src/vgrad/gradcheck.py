@@ -7,6 +7,8 @@ gradient to about 1e-8 relative error, and a wrong one is off by far more.
 """
 import numpy as np
 
+from .errors import InputError
+
 
 def numerical_gradient(f, x, eps=1e-6):
     """The gradient of the scalar ``f()`` with respect to the array ``x``, by central differences.
@@ -14,7 +16,7 @@ def numerical_gradient(f, x, eps=1e-6):
     ``f`` takes no arguments and reads ``x``; each entry of ``x`` is nudged in place and restored.
     """
     if not (isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating)):
-        raise ValueError("x must be a floating numpy array, changed in place while f() reads it")
+        raise InputError("x must be a floating numpy array, changed in place while f() reads it")
     grad = np.zeros_like(x, dtype=np.float64)
     for i in np.ndindex(x.shape):
         old = x[i]
@@ -31,7 +33,7 @@ def relative_error(a, b):
     """max |a - b| / max(|a| + |b|): 0 when equal, 1 when unrelated; safe when both are 0."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"cannot compare gradients of shapes {a.shape} and {b.shape}")
+        raise InputError(f"cannot compare gradients of shapes {a.shape} and {b.shape}")
     scale = np.max(np.abs(a) + np.abs(b), initial=0.0)
     return 0.0 if scale == 0 else float(np.max(np.abs(a - b)) / scale)
 

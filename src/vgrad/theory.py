@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 
+from .errors import InputError
+
 #: sigma'(a) = sigma(a)(1 - sigma(a)) is largest at a = 0, where sigma = 1/2: 1/2 * 1/2.
 SIGMOID_GRAD_MAX = 0.25
 
@@ -22,7 +24,7 @@ def depth_below(threshold, w=1.0):
     None when |w| >= 4: the bound then never shrinks.
     """
     if not threshold > 0:
-        raise ValueError(f"threshold must be positive; got {threshold}")
+        raise InputError(f"threshold must be positive; got {threshold}")
     factor = abs(w) * SIGMOID_GRAD_MAX
     if factor >= 1:
         return None
@@ -44,7 +46,7 @@ def underflow_depth(factor, dtype):
     one = dtype.type(1.0)
     f = dtype.type(factor)
     if not 0 < f < one:
-        raise ValueError(f"factor must be in (0, 1) in {dtype.name}; got {factor}")
+        raise InputError(f"factor must be in (0, 1) in {dtype.name}; got {factor}")
     g, n = one, 0
     while g > 0:
         g = dtype.type(g * f)
@@ -68,5 +70,5 @@ def message_strength(keep, people):
     """The whispered message: what is left after each of ``people`` listeners passes on a fraction
     ``keep`` of what they heard. Entry k is keep**k (k = 0 .. people)."""
     if not (isinstance(people, (int, np.integer)) and people >= 0):
-        raise ValueError(f"people must be a whole number >= 0; got {people!r}")
+        raise InputError(f"people must be a whole number >= 0; got {people!r}")
     return float(keep) ** np.arange(people + 1, dtype=np.float64)

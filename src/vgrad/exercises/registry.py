@@ -13,6 +13,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..errors import InputError
+
 
 @dataclass(frozen=True)
 class Case:
@@ -55,7 +57,7 @@ def get_exercise(name):
     try:
         return EXERCISES[name]
     except (KeyError, TypeError):
-        raise ValueError(
+        raise InputError(
             f"there is no exercise called {name!r}; the exercises are: {', '.join(sorted(EXERCISES))}"
         ) from None
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InputError
 from .registry import get_exercise
 
 NOTEBOOK_SEED = 2024  # the cases a notebook's check uses; a grader draws its own
@@ -77,7 +78,7 @@ def run(fn, name=None, seed=NOTEBOOK_SEED, time_limit=TIME_LIMIT):
     name = name or getattr(fn, "__name__", None)
     try:
         ex = get_exercise(name)
-    except ValueError as err:
+    except InputError as err:
         return Result(str(name), str(name), "error", f"{err}. Pass the name as well: check(fn, 'exercise_name').", 0, 0)
 
     def result(status, message):

@@ -12,6 +12,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from ..errors import InputError
+
 
 def _float(x):
     """``x`` as a floating array (integers become float64; float16/32/64 are kept)."""
@@ -88,6 +90,6 @@ def get_activation(name):
     try:
         return ACTIVATIONS[name]
     except (KeyError, TypeError):
-        raise ValueError(
+        raise InputError(
             f"unknown activation {name!r}; choose one of: {', '.join(sorted(ACTIVATIONS))}"
         ) from None

@@ -15,6 +15,8 @@ A uniform U(-l, l) has variance l^2 / 3, so the uniform variants use l = sqrt(3 
 """
 import numpy as np
 
+from ..errors import InputError
+
 
 def normal(fan_in, fan_out, rng, std=1.0):
     return rng.normal(0.0, std, size=(fan_in, fan_out))
@@ -59,12 +61,12 @@ def init_weights(init, fan_in, fan_out, rng, dtype=np.float64):
     """Weights for a (fan_in, fan_out) layer: ``init`` is a name from ``INITIALIZERS`` or a float std."""
     if isinstance(init, (int, float, np.floating)) and not isinstance(init, bool):
         if not init >= 0:
-            raise ValueError(f"init as a number is a standard deviation and must be >= 0; got {init}")
+            raise InputError(f"init as a number is a standard deviation and must be >= 0; got {init}")
         w = normal(fan_in, fan_out, rng, std=float(init))
     elif init in INITIALIZERS:
         w = INITIALIZERS[init](fan_in, fan_out, rng)
     else:
-        raise ValueError(
+        raise InputError(
             f"unknown init {init!r}; choose one of: {', '.join(INITIALIZERS)}, "
             "or a float (the standard deviation of a zero-mean normal)"
         )

@@ -7,6 +7,7 @@ gradient with respect to its input.
 """
 import numpy as np
 
+from ..errors import InputError
 from .init import init_weights
 
 
@@ -38,7 +39,7 @@ class Dense:
         """x: (batch, fan_in) -> y: (batch, fan_out)."""
         x = np.asarray(x, dtype=self.W.dtype)
         if x.ndim != 2 or x.shape[1] != self.fan_in:
-            raise ValueError(
+            raise InputError(
                 f"Dense layer expects input of shape (batch, {self.fan_in}); got {x.shape}"
             )
         self.cache = x
@@ -47,11 +48,11 @@ class Dense:
     def backward(self, dout):
         """dout: (batch, fan_out) -> dx: (batch, fan_in); sets dW = x^T dout and db = sum of dout."""
         if self.cache is None:
-            raise ValueError("call forward before backward: the layer has no cached input")
+            raise InputError("call forward before backward: the layer has no cached input")
         x = self.cache
         dout = np.asarray(dout, dtype=self.W.dtype)
         if dout.shape != (x.shape[0], self.fan_out):
-            raise ValueError(
+            raise InputError(
                 f"Dense layer expects an output gradient of shape {(x.shape[0], self.fan_out)}; "
                 f"got {dout.shape}"
             )

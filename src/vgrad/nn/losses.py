@@ -1,6 +1,8 @@
 """Losses. Each returns (loss, dpred): the scalar loss and its gradient w.r.t. the prediction."""
 import numpy as np
 
+from ..errors import InputError
+
 
 def mse(pred, target):
     """Mean squared error, averaged over every entry.
@@ -9,7 +11,7 @@ def mse(pred, target):
     """
     pred, target = np.asarray(pred), np.asarray(target)
     if pred.shape != target.shape:
-        raise ValueError(f"mse needs pred and target of the same shape; got {pred.shape} and {target.shape}")
+        raise InputError(f"mse needs pred and target of the same shape; got {pred.shape} and {target.shape}")
     diff = pred - target
     return float(np.mean(diff**2)), 2.0 * diff / diff.size
 
@@ -28,12 +30,12 @@ def softmax_cross_entropy(logits, labels):
     """
     logits, labels = np.asarray(logits), np.asarray(labels)
     if logits.ndim != 2 or labels.shape != (logits.shape[0],):
-        raise ValueError(
+        raise InputError(
             f"softmax_cross_entropy needs logits (batch, classes) and labels (batch,); "
             f"got {logits.shape} and {labels.shape}"
         )
     if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() >= logits.shape[1]:
-        raise ValueError(f"labels must be integers in [0, {logits.shape[1]})")
+        raise InputError(f"labels must be integers in [0, {logits.shape[1]})")
     batch = np.arange(logits.shape[0])
     logp = log_softmax(logits)
     dlogits = np.exp(logp)

@@ -12,6 +12,7 @@ Backward walks the same list in reverse:
 """
 import numpy as np
 
+from ..errors import InputError
 from .activations import get_activation
 from .layers import Dense
 
@@ -31,14 +32,14 @@ class MLP:
             or len(sizes) < 2
             or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes)
         ):
-            raise ValueError(
+            raise InputError(
                 "sizes must be a list of at least two positive integers [in, h1, ..., out]"
             )
         self.sizes = [int(s) for s in sizes]
         self.act = get_activation(activation)
         self.dtype = np.dtype(dtype)
         if not np.issubdtype(self.dtype, np.floating):
-            raise ValueError(f"dtype must be a floating type (float16, float32, float64); got {self.dtype}")
+            raise InputError(f"dtype must be a floating type (float16, float32, float64); got {self.dtype}")
         rng = np.random.default_rng(seed)
         self.layers = [
             Dense(n_in, n_out, init=init, rng=rng, dtype=self.dtype)
@@ -55,7 +56,7 @@ class MLP:
         """x: (batch, sizes[0]) -> output: (batch, sizes[-1])."""
         x = np.asarray(x)
         if x.ndim != 2 or x.shape[1] != self.sizes[0]:
-            raise ValueError(f"MLP expects input of shape (batch, {self.sizes[0]}); got {x.shape}")
+            raise InputError(f"MLP expects input of shape (batch, {self.sizes[0]}); got {x.shape}")
         self.pre_activations, self.activations = [], []
         h = x
         for layer in self.layers[:-1]:

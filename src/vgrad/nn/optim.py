@@ -5,6 +5,8 @@ parameter "W" is ``layer.dW``. In-place updates keep every reference to the arra
 """
 import numpy as np
 
+from ..errors import InputError
+
 
 def _named_params(layers):
     for i, layer in enumerate(layers):
@@ -17,7 +19,7 @@ class SGD:
 
     def __init__(self, lr=0.01, momentum=0.0):
         if lr <= 0 or not 0 <= momentum < 1:
-            raise ValueError(f"need lr > 0 and 0 <= momentum < 1; got lr={lr}, momentum={momentum}")
+            raise InputError(f"need lr > 0 and 0 <= momentum < 1; got lr={lr}, momentum={momentum}")
         self.lr, self.momentum = lr, momentum
         self.velocity = {}
 
@@ -34,7 +36,7 @@ class Adam:
 
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
         if lr <= 0 or not (0 <= beta1 < 1 and 0 <= beta2 < 1):
-            raise ValueError(f"need lr > 0 and betas in [0, 1); got lr={lr}, betas=({beta1}, {beta2})")
+            raise InputError(f"need lr > 0 and betas in [0, 1); got lr={lr}, betas=({beta1}, {beta2})")
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
         self.m, self.v, self.t = {}, {}, 0
 

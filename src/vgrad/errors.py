@@ -1,0 +1,44 @@
+"""The course's error for a wrong argument, and how a notebook shows it.
+
+Every argument check in ``vgrad`` raises ``InputError`` (a ``ValueError``) whose message says what was
+expected and what came. In a notebook the message is shown on its own, with the line of the learner's
+cell that led to it — not a traceback through the course's code, which is not where the mistake is.
+"""
+import traceback
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+class InputError(ValueError):
+    """A wrong argument to a course function: a name, a shape, a range."""
+
+
+def _learner_line(tb):
+    """'line N: <code>' of the last frame outside the vgrad package, or ''."""
+    frames = [f for f in traceback.extract_tb(tb) if _PACKAGE not in Path(f.filename).resolve().parents]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f"  (from line {f.lineno}: {f.line})" if f.line else f"  (from line {f.lineno})"
+
+
+def _show(shell, etype, value, tb, tb_offset=None):
+    stb = [f"{etype.__name__}: {value}{_learner_line(tb)}"]
+    # IPython ignores what a custom handler returns; _showtraceback is how the shell itself sends an
+    # error to the front end (so the cell is still marked as failed), with our one line as its text.
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+def install_notebook_handler():
+    """In IPython/Jupyter, show an ``InputError`` as one line instead of a traceback."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    shell.set_custom_exc((InputError,), _show)
+    return True
