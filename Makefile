@@ -29,6 +29,10 @@ $(PY):
 # Reinstalled only when pyproject.toml changes.
 $(VENV)/.installed-lab: pyproject.toml | $(PY)
 	$(PIP_INSTALL) -e .
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@# a course needs no JupyterLab news or update pop-ups
+	@echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
+		> $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)

@@ -108,3 +108,17 @@ def test_learner_notebooks_hold_no_solutions_and_no_outputs():
         assert "BEGIN SOLUTION" not in text
         nb = nbformat.reads(text, as_version=4)
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_stored_outputs_are_normalised():
+    cell = nbformat.v4.new_code_cell("print('a'); print('b'); slider")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="a\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="b\n"),
+        nbformat.v4.new_output("execute_result", data={course.WIDGET_VIEW: {"model_id": "x"}, "text/plain": "IntSlider()"}),
+        nbformat.v4.new_output("stream", name="stderr", text="warning\n"),
+    ]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    course.normalise(nb, clear_outputs=False)
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in nb.cells[0].outputs] == [
+        ("stream", "stdout", "a\nb\n"), ("stream", "stderr", "warning\n")]

@@ -12,12 +12,11 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from vgrad.course import coalesce_streams
+from vgrad.course import WIDGET_VIEW, coalesce_streams
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"  # model ids are new on every run
 
 
 def execute(path):

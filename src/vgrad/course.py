@@ -8,6 +8,9 @@ A solution region is a block of lines between ``### BEGIN SOLUTION`` and ``### E
 - clears every output and execution count;
 - keeps only the metadata that matters (cell tags; the kernel), so rebuilding gives identical bytes.
 
+``execute`` runs a solution notebook and stores its outputs the same way: metadata normalised, split
+stream outputs joined, widget views (dead without their kernel) dropped.
+
 Code regions must sit inside a function: a learner who runs every cell before doing any exercise
 then sees no error, and the check of that exercise reports it as not attempted yet.
 """
@@ -19,6 +22,7 @@ import nbformat
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)(?:#+|<!--)\s*BEGIN SOLUTION\b.*$")
 END = re.compile(r"^[ \t]*(?:#+|<!--)\s*END SOLUTION\b.*$")
 KEEP_CELL_METADATA = ("tags", "nbgrader")
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -67,7 +71,8 @@ def normalise(nb, clear_outputs):
             cell.outputs = []
             cell.execution_count = None
         elif cell.cell_type == "code":
-            cell.outputs = coalesce_streams(cell.outputs)
+            # A stored widget view is dead without its kernel (and gets a new model id every run).
+            cell.outputs = [o for o in coalesce_streams(cell.outputs) if WIDGET_VIEW not in o.get("data", {})]
     return nb
 
 

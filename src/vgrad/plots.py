@@ -3,6 +3,7 @@ that span decades use log scales, and colours come from the Okabe–Ito palette,
 distinguishable with every common colour-vision deficiency."""
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from . import chain, theory
 from .nn.activations import get_activation
@@ -17,13 +18,13 @@ def _figure(ncols=1, width=6.4, height=3.8):
     return fig, axes
 
 
-def message_strength(keeps=(0.25, 0.9, 1.0, 1.1), people=50):
+def message_strength(keeps=(0.25, 0.9, 1.0, 1.1), people=50, title="A message passed along a line of people"):
     """The whispered message: strength after each listener, one curve per fraction kept."""
     fig, ax = _figure()
     for colour, keep in zip(PALETTE, keeps):
         ax.semilogy(theory.message_strength(keep, people), color=colour, label=f"each keeps {keep:g}")
     ax.set(xlabel="listeners the message has passed through", ylabel="strength of the message (log scale)",
-           title="A message passed along a line of people")
+           title=title)
     ax.legend()
     ax.grid(True, which="major", alpha=0.3)
     return fig
@@ -62,6 +63,7 @@ def chain_vs_bound(depth=30, weight=1.0, seeds=range(20), activation="sigmoid"):
                 label=f"bound (|w|/4)$^n$, w = {weight:g}")
     ax.set(xlabel="depth n (sigmoid units in the chain)", ylabel="|∂h_n/∂h_0| (log scale)",
            title="Gradient reaching the input of a sigmoid chain")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend()
     ax.grid(True, which="major", alpha=0.3)
     return fig
@@ -100,6 +102,7 @@ def layer_gradients(curves, bound=None, title="Gradient reaching each unit of th
     if bound is not None:
         ax.semilogy(np.arange(len(bound)), bound, **BOUND_STYLE, label="sigmoid bound (|w|/4)$^{n-k}$")
     ax.set(xlabel="unit k (0 = input, right end = output)", ylabel="|∂h_n/∂h_k| (log scale)", title=title)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize="small")
     ax.grid(True, which="major", alpha=0.3)
     return fig

@@ -16,9 +16,9 @@ def message_explorer():
     """How much of a whispered message survives: fraction kept per listener, number of listeners."""
 
     def update(keep, people):
-        strength = theory.message_strength(keep, people)
-        _show(plots.layer_gradients({f"each keeps {keep:.2f}": strength[::-1]},
-                                    title=f"after {people} listeners: {strength[-1]:.3e} of the message"))
+        left = theory.message_strength(keep, people)[-1]
+        _show(plots.message_strength(keeps=(keep,), people=people,
+                                     title=f"after {people} listeners: {left:.3e} of the message"))
 
     return w.interactive(
         update,
