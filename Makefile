@@ -22,9 +22,10 @@ help:
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Vanishing Gradients needs Python 3.10 or newer; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.12 ...")'
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { echo "Python's venv module is missing. On Debian/Ubuntu: sudo apt install python3-venv; then run make again."; exit 1; }
 	@echo "Creating $(VENV) (the first time takes a few minutes)..."
-	$(PYTHON) -m venv $(VENV)
-	$(PIP_INSTALL) --upgrade pip
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
+	$(PIP_INSTALL) --upgrade pip || { rm -rf $(VENV); exit 1; }
 
 # Reinstalled only when pyproject.toml changes.
 $(VENV)/.installed-lab: pyproject.toml | $(PY)

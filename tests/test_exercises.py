@@ -155,3 +155,15 @@ def test_every_exercise_belongs_to_an_existing_solution_notebook():
         assert nb.exists(), f"{ex.name}: {nb} is missing"
         text = nb.read_text()
         assert f"def {ex.name}(" in text and f"check({ex.name})" in text
+
+
+def test_a_result_that_cannot_be_compared_fails_cleanly():
+    class Weird:
+        def __array__(self, *args, **kwargs):
+            raise RuntimeError("no")
+
+        def __repr__(self):
+            raise RuntimeError("no repr either")
+
+    res = run(lambda n, w: Weird(), "chain_bound")
+    assert res.status == "failed" and res.points == 0 and "could not be read" in res.message

@@ -14,12 +14,16 @@ class InputError(ValueError):
     """A wrong argument to a course function: a name, a shape, a range."""
 
 
-def _learner_line(tb):
-    """'line N: <code>' of the last frame outside the vgrad package, or ''."""
+def learner_frame(tb):
+    """The deepest frame of a traceback that is not the course's own code (a ``FrameSummary``), or None."""
     frames = [f for f in traceback.extract_tb(tb) if _PACKAGE not in Path(f.filename).resolve().parents]
-    if not frames:
+    return frames[-1] if frames else None
+
+
+def _learner_line(tb):
+    f = learner_frame(tb)
+    if f is None:
         return ""
-    f = frames[-1]
     return f"  (from line {f.lineno}: {f.line})" if f.line else f"  (from line {f.lineno})"
 
 

@@ -6,14 +6,13 @@
 import copy
 import signal
 import threading
-import traceback
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, learner_frame
 from .registry import get_exercise
 
 NOTEBOOK_SEED = 2024  # the cases a notebook's check uses; a grader draws its own
@@ -62,11 +61,10 @@ def _time_limit(seconds):
 
 
 def _where_in_learner_code(exc):
-    """'line N: <code>' for the deepest frame that is not the course's own code."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "vgrad" not in f.filename.replace("\\", "/").split("/")]
-    if not frames:
+    """' (in f, line N: `code`)' for the deepest frame that is not the course's own code."""
+    f = learner_frame(exc.__traceback__)
+    if f is None:
         return ""
-    f = frames[-1]
     return f" (in {f.name}, line {f.lineno}: `{f.line}`)" if f.line else f" (in {f.name}, line {f.lineno})"
 
 
@@ -109,7 +107,10 @@ def run(fn, name=None, seed=NOTEBOOK_SEED, time_limit=TIME_LIMIT):
         except (Exception, SystemExit, KeyboardInterrupt) as exc:  # the learner's code, whatever it raised
             return result("error", f"{ex.title}: {call} raised {type(exc).__name__}: {exc}"
                           f"{_where_in_learner_code(exc)}.")
-        problem = ex.compare(expected, got)
+        try:
+            problem = ex.compare(expected, got)
+        except Exception as exc:  # a returned object that will not even be compared
+            problem = f"your result could not be read as {ex.name}'s answer ({type(exc).__name__}: {exc})"
         if problem:
             return result("failed", f"{ex.title}: case {i} of {len(cases)} fails.\n"
                           f"  {call}\n  {problem}")
