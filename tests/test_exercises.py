@@ -4,7 +4,7 @@ import pytest
 
 from vgrad import theory
 from vgrad.exercises import EXERCISES, check, ready, run
-from vgrad.nn import sigmoid
+from vgrad.nn import sigmoid, softmax_cross_entropy
 
 
 def sigmoid_prime(x):
@@ -32,13 +32,31 @@ def chain_product(factors):
     return out
 
 
-CORRECT = {f.__name__: f for f in (sigmoid_prime, chain_bound, depth_below, chain_product)}
+def grad_norms(net, x, y):
+    _, d = softmax_cross_entropy(net.forward(x), y)
+    net.backward(d)
+    return np.array([np.sqrt(np.sum(layer.dW ** 2)) for layer in net.layers])
+
+
+def update_ratios(before, after):
+    return np.array([np.sqrt(np.sum((a - b) ** 2) / np.sum(b ** 2)) for b, a in zip(before, after)])
+
+
+def name_the_problems():
+    return {"A": "Dead units", "B": "vanishing ", "C": "healthy", "D": "exploding"}
+
+
+CORRECT = {f.__name__: f for f in (sigmoid_prime, chain_bound, depth_below, chain_product,
+                                   grad_norms, update_ratios, name_the_problems)}
 
 WRONG = {
     "sigmoid_prime": lambda x: sigmoid(x),
     "chain_bound": lambda n, w: (w / 4) ** n,  # forgets |w|
     "depth_below": lambda t, w=1.0: None if abs(w) >= 4 else int(np.log(t) / np.log(abs(w) / 4)),  # off by one
     "chain_product": lambda f: sum(f),
+    "grad_norms": lambda net, x, y: grad_norms(net, x, y)[::-1],  # output side first
+    "update_ratios": lambda before, after: np.array([np.linalg.norm(a - b) for b, a in zip(before, after)]),
+    "name_the_problems": lambda: {"A": "vanishing", "B": "vanishing", "C": "healthy", "D": "exploding"},
 }
 
 
@@ -59,7 +77,7 @@ def test_wrong_answers_fail(name):
     res = run(WRONG[name], name)
     assert res.status == "failed", res.message
     assert res.points == 0
-    assert "expected" in res.message and "got" in res.message
+    assert "expected" in res.message or "wrongly" in res.message
 
 
 def test_the_references_match_the_exercises_own_cases():
@@ -167,3 +185,10 @@ def test_a_result_that_cannot_be_compared_fails_cleanly():
 
     res = run(lambda n, w: Weird(), "chain_bound")
     assert res.status == "failed" and res.points == 0 and "could not be read" in res.message
+
+
+def test_name_the_problems_rejects_unknown_labels():
+    res = run(lambda: {"A": "dead", "B": "vanishing", "C": "healthy", "D": "exploding"}, "name_the_problems")
+    assert res.status == "failed" and "must be one of" in res.message
+    res = run(lambda: ["dead units"], "name_the_problems")
+    assert res.status == "failed" and "dict" in res.message

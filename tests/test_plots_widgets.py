@@ -14,7 +14,22 @@ FIGURES = {
     "chain_vs_bound": lambda: plots.chain_vs_bound(depth=8, seeds=range(3)),
     "bound_by_depth": lambda: plots.bound_by_depth(),
     "layer_gradients": lambda: plots.layer_gradients({"x": np.array([0.0, 1e-9, 1e-3, 1.0])}, bound=np.ones(4)),
+    "digit_images": lambda: plots.digit_images(np.arange(128).reshape(2, 64) % 17, [3, 4], n=2),
+    "grad_norms_by_layer": lambda: plots.grad_norms_by_layer({"a": [1e-6, 1e-3, 1.0], "b": [0.0, 1.0, 2.0]}),
+    "learning_curves": lambda: plots.learning_curves({"a": np.linspace(2, 0, 40)}, reference=2.3, reference_label="r"),
+    "layer_histograms": lambda: plots.layer_histograms(
+        [np.random.default_rng(0).uniform(size=(20, 4)) for _ in range(3)],
+        [10.0 ** -k * np.random.default_rng(k).normal(size=(20, 4)) for k in range(4)]),
+    "update_ratios": lambda: plots.update_ratios(_history()),
 }
+
+
+def _history():
+    from vgrad.diagnostics import History
+
+    h = History(activation="sigmoid", every=1)
+    h.update_ratios = (10.0 ** -np.arange(3)[None, :] * np.ones((30, 3))).tolist()
+    return h
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
@@ -23,6 +38,8 @@ def test_figures_return_a_labelled_figure(name):
     try:
         assert isinstance(fig, matplotlib.figure.Figure)
         for ax in fig.axes:
+            if ax.images:  # a picture (a digit), not a chart
+                continue
             assert ax.get_xlabel() and ax.get_ylabel()
             if "log" in ax.get_ylabel():
                 assert ax.get_yscale() == "log"
@@ -43,7 +60,16 @@ def test_message_strength():
         theory.message_strength(0.5, -1)
 
 
-@pytest.mark.parametrize("make", [widgets.chain_explorer, widgets.message_explorer])
+def test_depth_profile_is_the_layer_gradient_norms_of_a_fresh_net():
+    from vgrad import data, diagnostics, nn
+
+    g = widgets.depth_profile(4, "tanh", "he_normal", width=8, samples=32, seed=3)
+    x, y = data.digits()
+    net = nn.MLP([64, 8, 8, 8, 8, 10], activation="tanh", init="he_normal", seed=3)
+    assert np.allclose(g, diagnostics.layer_grad_norms(net, x[:32], y[:32], loss="cross_entropy"))
+
+
+@pytest.mark.parametrize("make", [widgets.chain_explorer, widgets.message_explorer, widgets.depth_explorer])
 def test_explorers_update_on_every_control(make, monkeypatch):
     shown = []
     monkeypatch.setattr(plt, "show", lambda *a, **k: shown.append(plt.gcf()))
@@ -51,7 +77,9 @@ def test_explorers_update_on_every_control(make, monkeypatch):
     before = len(shown)
     assert before >= 1  # drawn once on creation
     for control in explorer.children[:-1]:
-        options = getattr(control, "options", None)
-        control.value = options[-1] if options else control.max
+        if hasattr(control, "options"):
+            control.index = len(control.options) - 1
+        else:
+            control.value = control.max
     assert len(shown) == before + len(explorer.children) - 1
     assert not plt.get_fignums()  # every figure was closed

@@ -106,3 +106,99 @@ def layer_gradients(curves, bound=None, title="Gradient reaching each unit of th
     ax.legend(fontsize="small")
     ax.grid(True, which="major", alpha=0.3)
     return fig
+
+
+# ---- notebook 02: a deep network and its diagnostics -------------------------------------------
+
+def digit_images(images, labels, n=10):
+    """The first ``n`` digits as 8x8 images, with their labels."""
+    fig, axes = plt.subplots(1, n, figsize=(1.1 * n, 1.6), layout="constrained")
+    for ax, image, label in zip(np.atleast_1d(axes), images, labels):
+        ax.imshow(np.asarray(image).reshape(8, 8), cmap="gray_r", vmin=0, vmax=16)
+        ax.set_title(str(label))
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle("8x8 handwritten digits (pixel counts 0-16) and their labels", fontsize="medium")
+    return fig
+
+
+def grad_norms_by_layer(curves, title="Weight-gradient norm of each layer", ylabel="‖∂L/∂W‖ (log scale)"):
+    """One line per network: a per-layer quantity against the layer, input side (1) on the left."""
+    fig, ax = _figure()
+    for colour, (label, values) in zip(PALETTE, curves.items()):
+        values = np.asarray(values, dtype=np.float64)
+        ax.semilogy(np.arange(1, len(values) + 1), np.where(values > 0, values, np.nan), "o-",
+                    color=colour, markersize=3, label=label)
+    ax.set(xlabel="layer (1 = input side)", ylabel=ylabel, title=title)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize="small")
+    ax.grid(True, which="major", alpha=0.3)
+    return fig
+
+
+def learning_curves(curves, smooth=10, reference=None, reference_label=None, title="Training loss"):
+    """Loss against step, one line per run, as a running mean over ``smooth`` steps (raw values faint).
+
+    ``reference``: a horizontal line, such as the loss of guessing uniformly (ln 10 for ten classes).
+    """
+    fig, ax = _figure()
+    for colour, (label, loss) in zip(PALETTE, curves.items()):
+        loss = np.asarray(loss, dtype=np.float64)
+        steps = np.arange(len(loss))
+        ax.plot(steps, loss, color=colour, alpha=0.2, linewidth=0.8)
+        if len(loss) >= smooth:
+            ax.plot(steps[smooth - 1:], np.convolve(loss, np.ones(smooth) / smooth, mode="valid"),
+                    color=colour, label=label)
+    if reference is not None:
+        ax.axhline(reference, **BOUND_STYLE, label=reference_label)
+    ax.set(xlabel="training step", ylabel="cross-entropy loss", title=title)
+    ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
+    return fig
+
+
+def _pick_layers(count, most=5):
+    return sorted(set(np.linspace(0, count - 1, min(most, count)).round().astype(int)))
+
+
+def _log10_size(a):
+    a = np.abs(np.ravel(a))
+    return np.log10(a[a > 0])
+
+
+def layer_histograms(activations, deltas, title="Per-layer histograms"):
+    """Glorot & Bengio (2010)-style histograms, one line per layer (at most five, spread out):
+    left, the hidden activations; right, the backpropagated gradients dL/da, as log10 of their size
+    so that layers decades apart fit on one axis."""
+    fig, (left, right) = _figure(ncols=2, width=10.0)
+    for ax, arrays, transform in ((left, activations, np.ravel), (right, deltas, _log10_size)):
+        values = [transform(a) for a in arrays]
+        lo, hi = min(v.min() for v in values if v.size), max(v.max() for v in values if v.size)
+        picked = _pick_layers(len(values))
+        for rank, i in enumerate(picked):
+            ax.hist(values[i], bins=30, range=(lo, hi), histtype="step", density=True,
+                    color=plt.get_cmap("viridis")(rank / max(len(picked) - 1, 1)), label=f"layer {i + 1}")
+    left.set(xlabel="activation value h", ylabel="density", title="activations")
+    right.set(xlabel="log10 |∂L/∂a| (backpropagated gradient)", ylabel="density", title="gradients")
+    for ax in (left, right):
+        ax.legend(fontsize="small")
+        ax.grid(True, alpha=0.3)
+    fig.suptitle(title)
+    return fig
+
+
+def update_ratios(history, rule_of_thumb=1e-3, smooth=10, title="Update/weight ratio ‖ΔW‖/‖W‖ per step"):
+    """Each layer's update-to-weight ratio over training (running mean), with the ~1e-3 rule of thumb."""
+    fig, ax = _figure()
+    ratios = np.asarray(history.update_ratios, dtype=np.float64)
+    colours = plt.get_cmap("viridis")
+    layers = _pick_layers(ratios.shape[1])
+    for rank, i in enumerate(layers):
+        r = np.convolve(ratios[:, i], np.ones(smooth) / smooth, mode="valid")
+        ax.semilogy(np.arange(smooth - 1, len(ratios)), r, color=colours(rank / max(len(layers) - 1, 1)),
+                    label=f"layer {i + 1}")
+    ax.axhline(rule_of_thumb, **BOUND_STYLE, label=f"rule of thumb ~{rule_of_thumb:.0e}")
+    ax.set(xlabel="training step", ylabel="‖ΔW‖ / ‖W‖ (log scale)", title=title)
+    ax.legend(fontsize="small")
+    ax.grid(True, which="major", alpha=0.3)
+    return fig

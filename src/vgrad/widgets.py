@@ -1,10 +1,13 @@
-"""Explorers: thin ipywidgets shells. Each one only reads its sliders and calls a plain, tested
-function (from ``vgrad.chain``, ``vgrad.theory``) and a figure from ``vgrad.plots``."""
+"""Explorers: thin ipywidgets shells. Each one only reads its controls and calls a plain, tested
+function (from ``vgrad.chain``, ``vgrad.theory``, or ``depth_profile`` here) and a figure from
+``vgrad.plots``."""
 import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import chain, plots, theory
+from . import chain, data, plots, theory
+from .diagnostics import layer_grad_norms
+from .nn import MLP
 
 
 def _show(fig):
@@ -41,4 +44,29 @@ def chain_explorer():
         depth=w.IntSlider(value=20, min=1, max=100, description="depth", continuous_update=False),
         weight=w.FloatSlider(value=1.0, min=0.25, max=8.0, step=0.25, description="weight w", continuous_update=False),
         activation=w.Dropdown(options=["sigmoid", "tanh", "relu"], value="sigmoid", description="activation"),
+    )
+
+
+def depth_profile(depth, activation="sigmoid", init="xavier_normal", width=32, samples=256, seed=0):
+    """Weight-gradient norm of each layer of a fresh MLP on the digits (cross-entropy), input side first."""
+    x, y = data.digits()
+    net = MLP([x.shape[1]] + [width] * depth + [10], activation=activation, init=init, seed=seed)
+    return layer_grad_norms(net, x[:samples], y[:samples], loss="cross_entropy")
+
+
+def depth_explorer():
+    """Per-layer gradient norms at initialisation: depth, activation and initialisation."""
+
+    def update(depth, activation, init):
+        g = depth_profile(depth, activation, init)
+        _show(plots.grad_norms_by_layer({f"{activation}, {init}": g},
+                                        title=f"layer 1 gets {g[0] / g[-1]:.1e} of the last layer's gradient"))
+
+    inits = [("Xavier (normal)", "xavier_normal"), ("He (normal)", "he_normal"),
+             ("N(0, 0.01²)", 0.01), ("N(0, 1)", 1.0)]
+    return w.interactive(
+        update,
+        depth=w.IntSlider(value=10, min=1, max=30, description="hidden layers", continuous_update=False),
+        activation=w.Dropdown(options=["sigmoid", "tanh", "relu"], value="sigmoid", description="activation"),
+        init=w.Dropdown(options=inits, value="xavier_normal", description="init"),
     )

@@ -22,7 +22,9 @@ class MLP:
 
     sizes: [in, h1, ..., out]. ``net.layers`` lists the Dense layers input side first.
     After ``forward``, ``net.pre_activations[l]`` and ``net.activations[l]`` hold a_l and
-    h_l of hidden layer l (l = 0 .. L-2), for diagnostics.
+    h_l of hidden layer l (l = 0 .. L-2); after ``backward``, ``net.deltas[l]`` holds
+    dLoss/da_l of layer l (l = 0 .. L-1, the last one being the output): the backpropagated
+    signal, for diagnostics.
     """
 
     def __init__(self, sizes, activation="sigmoid", init="xavier_normal", seed=0, dtype=np.float64):
@@ -47,6 +49,7 @@ class MLP:
         ]
         self.pre_activations = []
         self.activations = []
+        self.deltas = []
 
     @property
     def activation(self):
@@ -71,9 +74,12 @@ class MLP:
 
         Sets dW and db of every layer.
         """
+        deltas = [np.asarray(dout, dtype=self.dtype)]
         grad = self.layers[-1].backward(dout)
         for layer, a in zip(reversed(self.layers[:-1]), reversed(self.pre_activations)):
-            grad = layer.backward(grad * self.act.df(a))
+            deltas.append(grad * self.act.df(a))
+            grad = layer.backward(deltas[-1])
+        self.deltas = deltas[::-1]
         return grad
 
     def __call__(self, x):
