@@ -3,6 +3,7 @@
     vgrad build              write notebooks/ from solutions/
     vgrad build --check      exit 1 when notebooks/ is out of date
     vgrad execute [NB ...]   run solution notebooks and store their outputs (default: all)
+    vgrad grade PATH ...     grade submitted notebooks (files or folders); see lessons/grading.md
 """
 import argparse
 import sys
@@ -22,10 +23,24 @@ def main(argv=None):
     e = sub.add_parser("execute", help="run solution notebooks and store their outputs in place")
     e.add_argument("paths", nargs="*", help="notebooks to run (default: solutions/*.ipynb)")
     e.add_argument("--timeout", type=int, default=120, help="seconds per cell")
+    g = sub.add_parser("grade", help="grade submitted notebooks in sandboxed processes")
+    g.add_argument("paths", nargs="+", help="submitted .ipynb files, or folders of them")
+    g.add_argument("--format", choices=("table", "json", "gradescope"), default="table")
+    g.add_argument("--out", help="write one result file per submission and gradebook.csv into this folder")
+    g.add_argument("--notebook", help="grade every submission as this course notebook, e.g. 01_chain_rule")
+    g.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: all cores)")
+    g.add_argument("--timeout", type=float, default=120.0, help="seconds per submission (default 120)")
+    g.add_argument("--cell-timeout", type=float, default=30.0, help="seconds per code cell (default 30)")
+    g.add_argument("--call-timeout", type=float, default=5.0, help="seconds per call of an exercise function")
+    g.add_argument("--memory", type=int, default=2048, help="memory limit per submission in MB (default 2048)")
+    g.add_argument("--seed", type=int, default=None, help="fix the test inputs (default: new ones every run)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
             return _build(args)
+        if args.command == "grade":
+            return _grade(args)
         return _execute(args)
     except course.BuildError as err:
         print(f"vgrad {args.command}: {err}", file=sys.stderr)
@@ -57,6 +72,37 @@ def _execute(args):
             print(f"vgrad execute: {path} failed:\n{err}", file=sys.stderr)
             return 1
         print(f"executed {path} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _grade(args):
+    from .grading import Limits, grade_many
+    from .grading import reports
+    from .grading.batch import find_submissions
+
+    paths = find_submissions(args.paths)
+    if not paths:
+        print("vgrad grade: no .ipynb files found in " + ", ".join(args.paths), file=sys.stderr)
+        return 2
+    if args.format == "gradescope" and len(paths) != 1:
+        print("vgrad grade: --format gradescope takes exactly one submission", file=sys.stderr)
+        return 2
+    limits = Limits(cell_timeout=args.cell_timeout, call_timeout=args.call_timeout, timeout=args.timeout,
+                    memory_mb=args.memory)
+    results = grade_many(paths, jobs=args.jobs, progress=not args.quiet and len(paths) > 1,
+                         notebook=args.notebook, limits=limits, seed=args.seed)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for path, result in zip(paths, results):
+            (out / f"{path.stem}.json").write_text(reports.gradescope(result) + "\n", encoding="utf-8")
+        (out / "gradebook.csv").write_text(reports.gradebook_csv(results), encoding="utf-8")
+    if args.format == "gradescope":
+        print(reports.gradescope(results[0]))
+    elif args.format == "json":
+        print(reports.as_json(results))
+    else:
+        print(reports.table(results))
     return 0
 
 

@@ -23,6 +23,7 @@ register(Exercise(
     reference=sigmoid_grad,
     cases=_sigmoid_prime_cases,
     compare=close(rtol=1e-6, atol=1e-12),
+    protected=(sigmoid_grad,),
     hints=(
         "Differentiate sigma(x) = 1 / (1 + e^-x): the result can be written with sigma(x) itself.",
         "sigma'(x) = sigma(x) * (1 - sigma(x)). Compute s = sigmoid(x) once, then return s * (1 - s).",
@@ -47,6 +48,7 @@ register(Exercise(
     reference=lambda n, w: float(sigmoid_chain_bound(n, w)),
     cases=_chain_bound_cases,
     compare=close(rtol=1e-9, atol=0.0),
+    protected=(sigmoid_chain_bound,),
     hints=(
         "Each of the n links multiplies the gradient by at most |w| * 1/4.",
         "The bound is (|w| / 4) ** n. Mind the absolute value: a negative weight still has a size.",
@@ -69,6 +71,7 @@ register(Exercise(
     reference=depth_below,
     cases=_depth_below_cases,
     compare=equal,
+    protected=(depth_below,),
     hints=(
         "Multiply a running bound by |w|/4 one link at a time and count the links until it drops below "
         "the threshold.",

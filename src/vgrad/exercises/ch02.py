@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..data import digits
-from ..diagnostics import layer_grad_norms
+from ..diagnostics import diagnose, layer_grad_norms
 from ..nn import MLP, SGD
 from ..train import train
 from .registry import Case, Exercise, close, register
@@ -26,6 +26,7 @@ register(Exercise(
     reference=lambda net, x, y: layer_grad_norms(net, x, y, loss="cross_entropy"),
     cases=_grad_norms_cases,
     compare=close(rtol=1e-8, atol=1e-300),
+    protected=(layer_grad_norms,),
     hints=(
         "Three steps: logits = net.forward(x); loss, dlogits = softmax_cross_entropy(logits, y); "
         "net.backward(dlogits). Then every layer in net.layers holds its gradient in layer.dW.",
@@ -58,6 +59,7 @@ register(Exercise(
     reference=_update_ratios_reference,
     cases=_update_ratios_cases,
     compare=close(rtol=1e-8),
+    protected=(_update_ratios_reference,),
     hints=(
         "For each layer: the size of the change, ||W_after - W_before||, divided by the size of the weights "
         "before, ||W_before||.",
@@ -112,6 +114,7 @@ register(Exercise(
     reference=lambda: dict(MYSTERY_ANSWERS),
     cases=lambda rng: [Case(())],
     compare=_compare_labels,
+    protected=(diagnose,),
     hints=(
         "Start with the loss: a loss that is not finite, or weight changes far above 1e-1 per step, means the "
         "gradients exploded.",

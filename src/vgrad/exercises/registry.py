@@ -6,7 +6,9 @@ An exercise asks the learner to write one function. Its definition says how to t
   check in the notebook (fixed seed) and a grader (a seed the learner cannot know) share it;
 - ``reference`` computes the expected output of each case;
 - ``compare(expected, got)`` returns None when ``got`` is right, else a short reason;
-- ``hints`` are shown one at a time, a further one after each failed attempt.
+- ``hints`` are shown one at a time, a further one after each failed attempt;
+- ``protected`` lists the course functions that compute the answer (the reference and what it
+  wraps): a function that merely calls one of them earns no credit.
 """
 from dataclasses import dataclass, field
 from typing import Callable
@@ -36,6 +38,7 @@ class Exercise:
     cases: Callable[[np.random.Generator], list]
     compare: Callable
     hints: tuple
+    protected: tuple = ()
 
     @property
     def title(self):

@@ -29,7 +29,7 @@ class TimeLimitExceeded(Exception):
 class Result:
     exercise: str
     title: str
-    status: str  # "passed", "failed", "not_attempted", "error", "timeout", "not_own_work"
+    status: str  # "passed", "failed", "not_attempted", "error", "timeout", "not_own_work", "missing"
     message: str
     points: float
     max_points: int
@@ -38,6 +38,16 @@ class Result:
     @property
     def passed(self):
         return self.status == "passed"
+
+
+@dataclass
+class Outcome:
+    """What one call of a learner's function did: ``kind`` is "returned" (with ``value``),
+    "not_attempted", "timeout" or "error" (with ``error``, a one-line description)."""
+
+    kind: str
+    value: object = None
+    error: str = ""
 
 
 @contextmanager
@@ -68,6 +78,68 @@ def _where_in_learner_code(exc):
     return f" (in {f.name}, line {f.lineno}: `{f.line}`)" if f.line else f" (in {f.name}, line {f.lineno})"
 
 
+def call_learner(fn, case, time_limit=TIME_LIMIT):
+    """Call ``fn`` on a copy of ``case``'s arguments, whatever it does -> ``Outcome``."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"), _time_limit(time_limit):
+            warnings.simplefilter("ignore")
+            return Outcome("returned", fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)))
+    except NotImplementedError:
+        return Outcome("not_attempted")
+    except TimeLimitExceeded:
+        return Outcome("timeout")
+    except RecursionError:
+        return Outcome("error", error="recursed too deeply (does the recursion have a base case?)")
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:  # the learner's code, whatever it raised
+        try:
+            return Outcome("error", error=f"raised {type(exc).__name__}: {exc}{_where_in_learner_code(exc)}")
+        except Exception:  # an exception whose text cannot even be made
+            return Outcome("error", error=f"raised {type(exc).__name__}")
+
+
+def is_course_code(ex, fn):
+    """True when ``fn`` is one of the course's own functions rather than the learner's."""
+    module = getattr(fn, "__module__", None)
+    return (isinstance(module, str) and module.split(".")[0] == "vgrad") or any(
+        getattr(fn, "__code__", None) is getattr(p, "__code__", False) for p in ex.protected)
+
+
+def judge(ex, cases, outcomes, time_limit=TIME_LIMIT, course_code=False):
+    """The verdict on a learner's ``outcomes`` (one per case, in order) -> ``Result``.
+
+    The expected answers are computed here, by the caller's process, from ``ex.reference``.
+    """
+    def result(status, message):
+        points = ex.points if status == "passed" else 0
+        return Result(ex.name, ex.title, status, message, points, ex.points, ex.hints)
+
+    if course_code:
+        return result("not_own_work", f"{ex.title}: that is the course's own implementation. "
+                      f"Write your own version of {ex.name}.")
+    for i, (case, outcome) in enumerate(zip(cases, outcomes), start=1):
+        call = case.call_text(ex.name)
+        if outcome.kind == "not_attempted":
+            return result("not_attempted", f"{ex.title} is not attempted yet: replace the line "
+                          f"`raise NotImplementedError` in {ex.name} with your code, run that cell, "
+                          f"then run this check again.")
+        if outcome.kind == "timeout":
+            return result("timeout", f"{ex.title}: {call} did not return within {time_limit:g} s. "
+                          f"Is there a loop that never ends? Interrupting is safe: nothing was lost.")
+        if outcome.kind == "error":
+            return result("error", f"{ex.title}: {call} {outcome.error}.")
+        expected = ex.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+        try:
+            problem = ex.compare(expected, outcome.value)
+        except Exception as exc:  # a returned object that will not even be compared
+            problem = f"your result could not be read as {ex.name}'s answer ({type(exc).__name__})"
+        if problem:
+            return result("failed", f"{ex.title}: case {i} of {len(cases)} fails.\n  {call}\n  {problem}")
+    if len(outcomes) < len(cases):
+        return result("error", f"{ex.title}: the answers stopped after case {len(outcomes)} of {len(cases)}.")
+    passed = f"all {len(cases)} cases pass" if len(cases) > 1 else "it passes"
+    return result("passed", f"{ex.title}: {passed}. [{ex.points}/{ex.points} points]")
+
+
 def run(fn, name=None, seed=NOTEBOOK_SEED, time_limit=TIME_LIMIT):
     """Test ``fn`` against exercise ``name`` (default: the function's own name) -> ``Result``."""
     if not callable(fn):
@@ -78,43 +150,15 @@ def run(fn, name=None, seed=NOTEBOOK_SEED, time_limit=TIME_LIMIT):
         ex = get_exercise(name)
     except InputError as err:
         return Result(str(name), str(name), "error", f"{err}. Pass the name as well: check(fn, 'exercise_name').", 0, 0)
-
-    def result(status, message):
-        points = ex.points if status == "passed" else 0
-        return Result(ex.name, ex.title, status, message, points, ex.points, ex.hints)
-
-    if (getattr(fn, "__module__", None) or "").split(".")[0] == "vgrad":
-        return result("not_own_work", f"{ex.title}: that is the course's own implementation "
-                      f"({fn.__module__}.{getattr(fn, '__name__', '?')}). Write your own version of {ex.name}.")
-
+    if is_course_code(ex, fn):
+        return judge(ex, [], [], course_code=True)
     cases = ex.cases(np.random.default_rng(seed))
-    for i, case in enumerate(cases, start=1):
-        expected = ex.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
-        call = case.call_text(ex.name)
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"), _time_limit(time_limit):
-                warnings.simplefilter("ignore")
-                got = fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
-        except NotImplementedError:
-            return result("not_attempted", f"{ex.title} is not attempted yet: replace the line "
-                          f"`raise NotImplementedError` in {ex.name} with your code, run that cell, "
-                          f"then run this check again.")
-        except TimeLimitExceeded:
-            return result("timeout", f"{ex.title}: {call} did not return within {time_limit:g} s. "
-                          f"Is there a loop that never ends? Interrupting is safe: nothing was lost.")
-        except RecursionError:
-            return result("error", f"{ex.title}: {call} recursed too deeply. Does the recursion have a base case?")
-        except (Exception, SystemExit, KeyboardInterrupt) as exc:  # the learner's code, whatever it raised
-            return result("error", f"{ex.title}: {call} raised {type(exc).__name__}: {exc}"
-                          f"{_where_in_learner_code(exc)}.")
-        try:
-            problem = ex.compare(expected, got)
-        except Exception as exc:  # a returned object that will not even be compared
-            problem = f"your result could not be read as {ex.name}'s answer ({type(exc).__name__}: {exc})"
-        if problem:
-            return result("failed", f"{ex.title}: case {i} of {len(cases)} fails.\n"
-                          f"  {call}\n  {problem}")
-    return result("passed", f"{ex.title}: all {len(cases)} cases pass. [{ex.points}/{ex.points} points]")
+    outcomes = []
+    for case in cases:  # stop at the first call that does not return: the rest would only repeat it
+        outcomes.append(call_learner(fn, case, time_limit))
+        if outcomes[-1].kind != "returned":
+            break
+    return judge(ex, cases, outcomes, time_limit)
 
 
 def check(fn, name=None):

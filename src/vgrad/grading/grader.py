@@ -1,0 +1,281 @@
+"""The trusted side of grading: read a submission, run it in a sandbox process, judge what came back.
+
+What the grader trusts: the exercise registry (names, points, test inputs, references) and the
+plain data the sandbox returns. What it does not: anything in the submitted file beyond the source
+of its code cells (points, metadata and outputs are ignored), and anything the student's process
+says about itself. The expected answers are computed here and never enter the student's process;
+the test inputs are drawn from a fresh random seed for every submission and sent only after the
+submission's own code has run.
+"""
+import ast
+import json
+import math
+import os
+import pickle
+import re
+import secrets
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+import numpy as np
+
+from ..exercises import EXERCISES
+from ..exercises.runner import Outcome, judge
+from .wire import decode
+
+MAX_FILE_BYTES = 20 << 20
+MAX_REPORT_BYTES = 64 << 20
+
+
+@dataclass
+class Limits:
+    cell_timeout: float = 30.0  # seconds per code cell
+    call_timeout: float = 5.0  # seconds per call of an exercise function
+    timeout: float = 120.0  # seconds for the whole submission
+    memory_mb: int = 2048  # address space of the sandbox process
+    processes: int = 256  # RLIMIT_NPROC where it applies (not as root)
+
+
+@dataclass
+class ExerciseScore:
+    name: str
+    label: str
+    score: float
+    max_score: int
+    status: str
+    feedback: str
+
+
+@dataclass
+class SubmissionResult:
+    path: str
+    notebook: str  # the course notebook it was graded as ("" when unknown)
+    exercises: list = field(default_factory=list)
+    error: str = ""  # a one-line reason when the file could not be graded at all
+    seconds: float = 0.0
+
+    @property
+    def score(self):
+        return sum(e.score for e in self.exercises)
+
+    @property
+    def max_score(self):
+        return sum(e.max_score for e in self.exercises)
+
+    def to_dict(self):
+        d = asdict(self)
+        d.update(score=self.score, max_score=self.max_score)
+        return d
+
+
+class Unreadable(Exception):
+    """A submission that is not a notebook the grader can read; the message is one line."""
+
+
+def read_cells(path):
+    """The source of every code cell of the submission at ``path``, or ``Unreadable``."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise Unreadable(f"cannot read the file ({exc.strerror})") from None
+    if size == 0:
+        raise Unreadable("the file is empty")
+    if size > MAX_FILE_BYTES:
+        raise Unreadable(f"the file is {size >> 20} MB; notebooks of this course are far smaller")
+    try:
+        text = path.read_bytes().decode("utf-8")
+        raw = json.loads(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Unreadable(f"the file is not a notebook (not JSON: {str(exc).splitlines()[0][:80]})") from None
+    if not isinstance(raw, dict) or "nbformat" not in raw:
+        raise Unreadable("the file is JSON but not a Jupyter notebook (no 'nbformat' field)")
+    if raw.get("nbformat") not in (3, 4):
+        raise Unreadable(f"nbformat {raw.get('nbformat')!r} is not supported (this course uses nbformat 4)")
+    try:
+        nb = nbformat.reads(text, as_version=4)  # converts nbformat 3
+    except Exception as exc:
+        raise Unreadable(f"the notebook is malformed ({str(exc).splitlines()[0][:80]})") from None
+    cells = [c.get("source", "") for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    if not all(isinstance(s, str) for s in cells):
+        raise Unreadable("the notebook is malformed (a cell's source is not text)")
+    return cells
+
+
+def defined_names(cells):
+    """Names bound at the top level of any code cell (functions, assignments, imports)."""
+    names = set()
+    for source in cells:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Assign):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
+def which_notebook(path, cells, notebook=None):
+    """The course notebook a submission belongs to: given, or by the exercises it defines, or by its
+    file name (``01_chain_rule.ipynb``, ``01_chain_rule-alice.ipynb``); None when nothing matches."""
+    notebooks = sorted({ex.notebook for ex in EXERCISES.values()})
+    if notebook is not None:
+        return notebook if notebook in notebooks else None
+    names = defined_names(cells)
+    counts = {nb: sum(ex.name in names for ex in EXERCISES.values() if ex.notebook == nb) for nb in notebooks}
+    best = max(counts.values(), default=0)
+    if best > 0:
+        return min(nb for nb, c in counts.items() if c == best)
+    match = re.match(r"(\d\d)[_-]", Path(path).name)
+    return next((nb for nb in notebooks if match and nb.startswith(match.group(1) + "_")), None)
+
+
+def _frame(data):
+    return struct.pack(">Q", len(data)) + data
+
+
+def _sandbox_python():
+    return sys.executable
+
+
+def run_sandbox(cells, exercises, cases, limits, fast=True):
+    """Run the cells in a sandbox process and collect its report: {exercise: {...}}, or raise
+    ``RuntimeError`` with a one-line reason when the process gives no report."""
+    header = json.dumps({
+        "cells": cells, "exercises": [ex.name for ex in exercises], "fast": fast,
+        "cell_timeout": limits.cell_timeout, "call_timeout": limits.call_timeout,
+        "memory_mb": limits.memory_mb, "cpu_seconds": max(1, math.ceil(limits.timeout)),
+        "processes": limits.processes,
+    }).encode()
+    read_fd, write_fd = os.pipe()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JPY_", "JUPYTER_"))}
+    env.update(MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
+    with tempfile.TemporaryDirectory(prefix="vgrad-sandbox-") as workdir:
+        proc = subprocess.Popen(
+            [_sandbox_python(), "-m", "vgrad.grading.sandbox", str(write_fd)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(write_fd,), cwd=workdir, env=env, start_new_session=True)
+        os.close(write_fd)
+        chunks, deadline = [], time.monotonic() + limits.timeout
+
+        def reader():
+            with os.fdopen(read_fd, "rb") as f:
+                total = 0
+                while total < MAX_REPORT_BYTES:
+                    block = f.read1(1 << 16)
+                    if not block:
+                        break
+                    chunks.append(block)
+                    total += len(block)
+
+        thread = threading.Thread(target=reader, daemon=True)
+        thread.start()
+        try:
+            proc.stdin.write(_frame(header))
+            proc.stdin.flush()
+            while b"READY\n" not in b"".join(chunks) and thread.is_alive() and time.monotonic() < deadline:
+                time.sleep(0.005)
+            if b"READY\n" in b"".join(chunks):
+                proc.stdin.write(_frame(pickle.dumps({ex.name: [(c.args, c.kwargs) for c in cases[ex.name]]
+                                                      for ex in exercises})))
+                proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+        thread.join(max(0.0, deadline - time.monotonic()))
+        timed_out = thread.is_alive()
+        _kill_group(proc)
+        thread.join(1.0)
+    data = b"".join(chunks)
+    lines = data.split(b"\n")
+    if b"READY" not in lines:
+        raise RuntimeError("the submission's code did not finish running" if timed_out
+                           else "the submission's code ended the grading process before its functions could be tested")
+    after = lines[lines.index(b"READY") + 1:]
+    report = next((line for line in after if line.strip()), b"")
+    try:
+        parsed = json.loads(report)
+        if not isinstance(parsed, dict):
+            raise ValueError
+        return parsed
+    except ValueError:
+        raise RuntimeError("the submission's functions did not finish within the time limit" if timed_out
+                           else "the submission ended the grading process while its functions were tested") from None
+
+
+def _kill_group(proc):
+    try:
+        os.killpg(proc.pid, 9)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _outcomes(entry):
+    out = []
+    for o in entry.get("outcomes", [])[:1000]:
+        if not isinstance(o, dict) or o.get("kind") not in ("returned", "not_attempted", "timeout", "error"):
+            out.append(Outcome("error", error="reported something unreadable"))
+        elif o["kind"] == "returned":
+            out.append(Outcome("returned", decode(o.get("value"))))
+        else:
+            out.append(Outcome(o["kind"], error=str(o.get("error", ""))[:500]))
+    return out
+
+
+def grade_submission(path, notebook=None, limits=None, seed=None):
+    """Grade one submitted notebook -> ``SubmissionResult``. Never raises for a bad submission."""
+    limits = limits or Limits()
+    start = time.perf_counter()
+    result = SubmissionResult(path=str(path), notebook="")
+    try:
+        cells = read_cells(path)
+    except Unreadable as err:
+        result.error = str(err)
+        return result
+    nb_name = which_notebook(path, cells, notebook)
+    if nb_name is None:
+        result.error = ("no exercise of this course found (is this a Vanishing Gradients notebook?)"
+                        if notebook is None else f"unknown notebook {notebook!r}")
+        return result
+    result.notebook = nb_name
+    exercises = sorted((ex for ex in EXERCISES.values() if ex.notebook == nb_name), key=lambda e: e.label)
+    seeds = np.random.SeedSequence(secrets.randbits(128) if seed is None else seed).spawn(len(exercises))
+    cases = {ex.name: ex.cases(np.random.default_rng(s)) for ex, s in zip(exercises, seeds)}
+    try:
+        report = run_sandbox(cells, exercises, cases, limits, fast=True)
+        if any("NameError" in str(o.get("error", "")) for e in report.values() for o in e.get("outcomes", [])):
+            report = run_sandbox(cells, exercises, cases, limits, fast=False)  # needs the cells' other code
+    except RuntimeError as err:
+        report, result.error = {}, str(err)
+    for ex in exercises:
+        entry = report.get(ex.name)
+        entry = entry if isinstance(entry, dict) else {"status": "missing"}
+        status = entry.get("status")
+        if status == "missing" or not report:
+            why = result.error or f"no function named {ex.name} was found"
+            res = judge(ex, cases[ex.name], [Outcome("error", error=f"could not be tested: {why}")],
+                        limits.call_timeout)
+            res.status = "missing"
+        else:
+            course_code = status == "course_code" or bool(entry.get("reference_used"))
+            res = judge(ex, cases[ex.name], _outcomes(entry), limits.call_timeout, course_code=course_code)
+        result.exercises.append(ExerciseScore(ex.name, ex.label, float(res.points), ex.points, res.status,
+                                              res.message))
+    result.seconds = time.perf_counter() - start
+    return result
