@@ -4,6 +4,7 @@
     vgrad build --check      exit 1 when notebooks/ is out of date
     vgrad execute [NB ...]   run solution notebooks and store their outputs (default: all)
     vgrad grade PATH ...     grade submitted notebooks (files or folders); see lessons/grading.md
+    vgrad gradescope-zip     build Gradescope's autograder zip
 """
 import argparse
 import sys
@@ -35,8 +36,17 @@ def main(argv=None):
     g.add_argument("--memory", type=int, default=2048, help="memory limit per submission in MB (default 2048)")
     g.add_argument("--seed", type=int, default=None, help="fix the test inputs (default: new ones every run)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
+    z = sub.add_parser("gradescope-zip", help="build the Gradescope autograder zip")
+    z.add_argument("--out", default="vgrad-autograder.zip")
     args = parser.parse_args(argv)
     try:
+        if args.command == "gradescope-zip":
+            from .grading.gradescope import build_zip
+
+            names = build_zip(args.out)
+            print(f"wrote {args.out} ({len(names)} files): upload it as the autograder of a Gradescope "
+                  "programming assignment")
+            return 0
         if args.command == "build":
             return _build(args)
         if args.command == "grade":
@@ -76,9 +86,9 @@ def _execute(args):
 
 
 def _grade(args):
-    from .grading import Limits, grade_many
     from .grading import reports
-    from .grading.batch import find_submissions
+    from .grading.batch import find_submissions, grade_many
+    from .grading.grader import Limits
 
     paths = find_submissions(args.paths)
     if not paths:

@@ -1,6 +1,8 @@
 """Autograding: ``vgrad grade`` grades submitted notebooks in sandboxed processes, against the same
-exercise registry that powers the in-notebook checks. See ``lessons/grading.md``."""
-from .batch import grade_many
-from .grader import Limits, SubmissionResult, grade_submission
+exercise registry that powers the in-notebook checks. See ``lessons/grading.md``.
 
-__all__ = ["Limits", "SubmissionResult", "grade_submission", "grade_many"]
+- ``grader``   the trusted side: read a submission, run its sandbox, judge what comes back
+- ``sandbox``  the student's side, a separate process (kept free of heavy imports: it starts per submission)
+- ``wire``     the plain data that crosses between them
+- ``batch``    many submissions in parallel; ``reports`` the output formats; ``gradescope`` its autograder zip
+"""

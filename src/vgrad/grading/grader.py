@@ -79,19 +79,21 @@ class Unreadable(Exception):
     """A submission that is not a notebook the grader can read; the message is one line."""
 
 
-def read_cells(path):
-    """The source of every code cell of the submission at ``path``, or ``Unreadable``."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise Unreadable(f"cannot read the file ({exc.strerror})") from None
+def read_cells(path, data=None):
+    """The source of every code cell of a submission (its bytes ``data``, or read from ``path``),
+    or ``Unreadable`` with a one-line reason."""
+    if data is None:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise Unreadable(f"cannot read the file ({exc.strerror})") from None
+    size = len(data)
     if size == 0:
         raise Unreadable("the file is empty")
     if size > MAX_FILE_BYTES:
         raise Unreadable(f"the file is {size >> 20} MB; notebooks of this course are far smaller")
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = data.decode("utf-8")
         raw = json.loads(text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise Unreadable(f"the file is not a notebook (not JSON: {str(exc).splitlines()[0][:80]})") from None
@@ -238,13 +240,17 @@ def _outcomes(entry):
     return out
 
 
-def grade_submission(path, notebook=None, limits=None, seed=None):
-    """Grade one submitted notebook -> ``SubmissionResult``. Never raises for a bad submission."""
+def grade_submission(path, notebook=None, limits=None, seed=None, data=None):
+    """Grade one submitted notebook -> ``SubmissionResult``. Never raises for a bad submission.
+
+    ``data``: the file's bytes, read beforehand (``grade_many`` reads a whole batch first, so that
+    no submission's code can change another's file before it is graded).
+    """
     limits = limits or Limits()
     start = time.perf_counter()
     result = SubmissionResult(path=str(path), notebook="")
     try:
-        cells = read_cells(path)
+        cells = read_cells(path, data)
     except Unreadable as err:
         result.error = str(err)
         return result
