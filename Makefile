@@ -10,6 +10,9 @@ PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
 # JupyterLab refuses to run as root (containers, CI) unless told it may.
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 NBVAL := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# nbgrader lives in its own environment: the tests check the course against it, and learners'
+# JupyterLab stays free of its menus.
+NBGRADER_VENV ?= .venv-nbgrader
 
 .PHONY: help lab test notebooks solutions build clean
 
@@ -18,7 +21,7 @@ help:
 	@echo "make test       run every test: unit tests, notebooks (nbval), consistency checks"
 	@echo "make notebooks  re-run the solution notebooks, then rebuild notebooks/ from them"
 	@echo "make build      rebuild notebooks/ from solutions/ without re-running them"
-	@echo "make clean      remove .venv"
+	@echo "make clean      remove .venv and .venv-nbgrader"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Vanishing Gradients needs Python 3.10 or newer; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.12 ...")'
@@ -43,7 +46,13 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 
-test: $(VENV)/.installed-test
+$(NBGRADER_VENV)/.installed: pyproject.toml | $(PY)
+	$(PYTHON) -m venv $(NBGRADER_VENV)
+	$(NBGRADER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "nbgrader>=0.9.6,<0.10" -e .
+	@touch $@
+
+test: $(VENV)/.installed-test $(NBGRADER_VENV)/.installed
+	VGRAD_NBGRADER=$(CURDIR)/$(NBGRADER_VENV)/bin/nbgrader \
 	$(BIN)/pytest -n $(JOBS) --dist loadfile tests solutions --nbval $(NBVAL)
 	$(BIN)/pytest -n $(JOBS) --dist loadfile notebooks --nbval-lax $(NBVAL)
 
@@ -56,4 +65,4 @@ build: $(VENV)/.installed-lab
 notebooks: solutions build
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(NBGRADER_VENV)

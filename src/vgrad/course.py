@@ -6,7 +6,8 @@ A solution region is a block of lines between ``### BEGIN SOLUTION`` and ``### E
 - replaces each code region by ``# YOUR CODE HERE`` and ``raise NotImplementedError(...)`` at the
   region's indentation, and each Markdown region by an invitation to answer;
 - clears every output and execution count;
-- keeps only the metadata that matters (cell tags; the kernel), so rebuilding gives identical bytes.
+- keeps only the metadata that matters (cell tags; the kernel; nbgrader's, derived from the exercise
+  registry), so rebuilding gives identical bytes.
 
 ``execute`` runs a solution notebook and stores its outputs the same way: metadata normalised, split
 stream outputs joined, widget views (dead without their kernel) dropped.
@@ -21,7 +22,6 @@ import nbformat
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)(?:#+|<!--)\s*BEGIN SOLUTION\b.*$")
 END = re.compile(r"^[ \t]*(?:#+|<!--)\s*END SOLUTION\b.*$")
-KEEP_CELL_METADATA = ("tags", "nbgrader")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -57,16 +57,50 @@ def strip_solutions(source, cell_type="code", where="cell"):
     return "\n".join(out)
 
 
+CHECK_CELL = re.compile(r"^check\((\w+)\)\s*$", re.MULTILINE)
+DEF_LINE = re.compile(r"^def (\w+)\(", re.MULTILINE)
+
+
+def nbgrader_metadata(cell):
+    """nbgrader's metadata (schema 3) for a cell, from the exercise registry, or None.
+
+    A cell that defines an exercise's function around a solution region is a solution cell; a
+    cell ``check(name)`` is its grade cell, worth the exercise's points. nbgrader's
+    ``generate_assignment`` on ``solutions/`` then yields the same release as ``vgrad build``.
+    """
+    from .exercises import EXERCISES
+
+    if cell.cell_type != "code":
+        return None
+    check = CHECK_CELL.search(cell.source)
+    if check and check.group(1) in EXERCISES:
+        name = check.group(1)
+        return {"grade": True, "solution": False, "locked": True, "points": EXERCISES[name].points,
+                "grade_id": f"check_{name}", "schema_version": 3, "cell_type": "code"}
+    defined = DEF_LINE.findall(cell.source)
+    if any(name in EXERCISES for name in defined) and ("BEGIN SOLUTION" in cell.source
+                                                       or "YOUR CODE HERE" in cell.source):
+        name = next(n for n in defined if n in EXERCISES)
+        return {"grade": False, "solution": True, "locked": False, "grade_id": name, "schema_version": 3,
+                "cell_type": "code"}
+    return None
+
+
 def normalise(nb, clear_outputs):
-    """Keep only the metadata that matters; optionally clear outputs. Changes ``nb`` in place."""
+    """Keep only the metadata that matters (nbgrader's is derived from the exercise registry);
+    optionally clear outputs. Changes ``nb`` in place."""
     nb.metadata = nbformat.NotebookNode(
         kernelspec=nbformat.NotebookNode(KERNELSPEC),
         language_info=nbformat.NotebookNode(name="python"),
     )
     for cell in nb.cells:
-        cell.metadata = nbformat.NotebookNode(
-            {k: v for k, v in cell.metadata.items() if k in KEEP_CELL_METADATA}
-        )
+        cell.metadata = nbformat.NotebookNode({k: v for k, v in cell.metadata.items() if k == "tags"})
+        grading = nbgrader_metadata(cell)
+        if grading:  # as nbgrader marks them: neither kind may be deleted; a check may not be edited
+            cell.metadata["nbgrader"] = nbformat.NotebookNode(grading)
+            cell.metadata["deletable"] = False
+            if grading["locked"]:
+                cell.metadata["editable"] = False
         if cell.cell_type == "code" and clear_outputs:
             cell.outputs = []
             cell.execution_count = None
