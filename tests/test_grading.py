@@ -7,6 +7,7 @@ every submitted file must be left byte for byte as it was.
 import copy
 import hashlib
 import json
+import time
 from pathlib import Path
 
 import nbformat
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = nbformat.read(ROOT / "solutions" / "01_chain_rule.ipynb", as_version=4)
 STUDENT = nbformat.read(ROOT / "notebooks" / "01_chain_rule.ipynb", as_version=4)
 FAST = Limits(cell_timeout=2.0, call_timeout=1.0, timeout=20.0, memory_mb=1024)
+EVERY_CELL = Limits(cell_timeout=2.0, call_timeout=1.0, timeout=20.0, memory_mb=1024, run_all_cells=True)
 
 
 def notebook(base, extra_cells=(), edit=None):
@@ -44,12 +46,12 @@ def digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def grade_with_honest(tmp_path, hostile, seed=7):
+def grade_with_honest(tmp_path, hostile, seed=7, limits=FAST):
     """Grade ``hostile`` next to a complete solution; return the hostile one's result."""
     honest = write(tmp_path, "01_chain_rule-honest.ipynb", SOLUTION)
     paths = [hostile, honest]
     before = {p: digest(p) for p in paths}
-    results = grade_many(paths, jobs=2, progress=False, limits=FAST, seed=seed)
+    results = grade_many(paths, jobs=2, progress=False, limits=limits, seed=seed)
     assert results[1].score == results[1].max_score == 6, results[1].exercises
     assert {p: digest(p) for p in paths} == before, "a submitted file was changed"
     return results[0]
@@ -113,7 +115,8 @@ HOSTILE = {
     "system_exit_in_function": ["def chain_bound(n, w):\n    raise SystemExit(0)"],
     "infinite_loop_at_top": ["while True:\n    pass"],
     "infinite_loop_in_function": ["def depth_below(threshold, w=1.0):\n    while True:\n        pass"],
-    "huge_allocation": ["import numpy as np\nx = np.ones(10**11)"],
+    "huge_allocation": ["import numpy as np\nx = np.ones(5 * 10**8)  # 4 GB: fits this machine, not the 1 GB limit\n"
+                        "def chain_bound(n, w):\n    return np.ones(5 * 10**8)"],
     "fork_bomb_guarded": ["import os, subprocess\nkids = 0\nfor _ in range(20):\n    try:\n        if os.fork() == 0:\n"
                           "            import time; time.sleep(30); os._exit(0)\n        kids += 1\n    except Exception:\n"
                           "        pass\ntry:\n    subprocess.Popen(['sleep', '30'])\nexcept Exception:\n    pass"],
@@ -127,10 +130,11 @@ HOSTILE = {
 }
 
 
+@pytest.mark.parametrize("limits", [FAST, EVERY_CELL], ids=["definitions", "every-cell"])
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_hostile_submissions_earn_nothing(tmp_path, name):
+def test_hostile_submissions_earn_nothing(tmp_path, name, limits):
     path = write(tmp_path, f"01_chain_rule-{name}.ipynb", notebook(STUDENT, HOSTILE[name]))
-    res = grade_with_honest(tmp_path, path)
+    res = grade_with_honest(tmp_path, path, limits=limits)
     assert res.score == 0, [(e.name, e.score, e.feedback) for e in res.exercises]
     assert res.max_score == 6 and len(res.exercises) == 3
 
@@ -252,3 +256,25 @@ def test_gradescope_zip_and_run_autograder_on_a_local_stand_in(tmp_path):
     subprocess.run(["bash", str(script)], env=env, check=True, timeout=120)
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == 0 and "exactly one" in results["output"]
+
+
+def test_a_function_that_swallows_its_time_limit_costs_only_its_own_points(tmp_path):
+    src = ("import time\ndef chain_bound(n, w):\n    while True:\n        try:\n            time.sleep(0.05)\n"
+           "        except BaseException:\n            pass")
+    path = write(tmp_path, "01_chain_rule-stubborn.ipynb", notebook(SOLUTION, [src]))
+    start = time.monotonic()
+    res = grade_submission(path, limits=Limits(cell_timeout=1.0, call_timeout=0.5, timeout=3.0, memory_mb=1024))
+    assert time.monotonic() - start < 15
+    assert {e.name: e.score for e in res.exercises} == {"sigmoid_prime": 2, "chain_bound": 0, "depth_below": 2}
+    assert {e.name: e.status for e in res.exercises}["chain_bound"] == "timeout"
+
+
+def test_cells_that_never_finish_are_stopped(tmp_path):
+    src = "import time\nwhile True:\n    try:\n        time.sleep(0.05)\n    except BaseException:\n        pass"
+
+    def run_everything(nb):  # a NameError in the fast path sends grading to the full run
+        nb.cells.append(nbformat.v4.new_code_cell("SCALE = float('4')\ndef chain_bound(n, w):\n    return (abs(w) / SCALE) ** n"))
+
+    path = write(tmp_path, "01_chain_rule-loop.ipynb", notebook(SOLUTION, [src], edit=run_everything))
+    res = grade_submission(path, limits=Limits(cell_timeout=1.0, call_timeout=0.5, timeout=3.0, memory_mb=1024))
+    assert res.score == 0 and "did not finish" in res.error

@@ -34,6 +34,8 @@ def main(argv=None):
     g.add_argument("--cell-timeout", type=float, default=30.0, help="seconds per code cell (default 30)")
     g.add_argument("--call-timeout", type=float, default=5.0, help="seconds per call of an exercise function")
     g.add_argument("--memory", type=int, default=2048, help="memory limit per submission in MB (default 2048)")
+    g.add_argument("--run-all-cells", action="store_true",
+                   help="run every code cell, experiments included (default: definitions only, unless needed)")
     g.add_argument("--seed", type=int, default=None, help="fix the test inputs (default: new ones every run)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     z = sub.add_parser("gradescope-zip", help="build the Gradescope autograder zip")
@@ -98,7 +100,7 @@ def _grade(args):
         print("vgrad grade: --format gradescope takes exactly one submission", file=sys.stderr)
         return 2
     limits = Limits(cell_timeout=args.cell_timeout, call_timeout=args.call_timeout, timeout=args.timeout,
-                    memory_mb=args.memory)
+                    memory_mb=args.memory, run_all_cells=args.run_all_cells)
     results = grade_many(paths, jobs=args.jobs, progress=not args.quiet and len(paths) > 1,
                          notebook=args.notebook, limits=limits, seed=args.seed)
     if args.out:

@@ -117,14 +117,16 @@ def main():
             if caller is not None and "vgrad" not in caller.f_code.co_filename.replace("\\", "/").split("/"):
                 used_reference.add(current[-1])
 
-    report = {}
+    def report(name, entry):  # one line per exercise, as soon as it is done
+        result.write(json.dumps({name: entry}) + "\n")
+
     for ex in exercises:
         fn = namespace.get(ex.name)
         if fn is None or not callable(fn):
-            report[ex.name] = {"status": "missing"}
+            report(ex.name, {"status": "missing"})
             continue
         if is_course_code(ex, fn):
-            report[ex.name] = {"status": "course_code"}
+            report(ex.name, {"status": "course_code"})
             continue
         outcomes = []
         for args, kwargs in cases[ex.name]:
@@ -139,8 +141,7 @@ def main():
             outcomes.append({"kind": outcome.kind, "value": value, "error": outcome.error[:500]})
             if outcome.kind != "returned":
                 break
-        report[ex.name] = {"status": "ran", "outcomes": outcomes, "reference_used": ex.name in used_reference}
-    result.write(json.dumps(report) + "\n")
+        report(ex.name, {"status": "ran", "outcomes": outcomes, "reference_used": ex.name in used_reference})
     result.flush()
     os._exit(0)
 
