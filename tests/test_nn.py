@@ -7,7 +7,7 @@ import pytest
 from vgrad import nn
 from vgrad.gradcheck import check_gradient, numerical_gradient, relative_error
 
-ACTS = ["sigmoid", "tanh", "relu", "linear"]
+ACTS = ["sigmoid", "tanh", "relu", "linear", "leaky_relu", "elu", "gelu", "gelu_tanh"]
 
 
 @pytest.mark.parametrize("name", ACTS)
@@ -96,7 +96,7 @@ def test_dense_shape_errors():
         layer.backward(np.zeros((2, 4)))
 
 
-@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "gelu_tanh"])
 @pytest.mark.parametrize("loss_name", ["mse", "cross_entropy"])
 def test_mlp_backward_gradcheck(activation, loss_name):
     rng = np.random.default_rng(3)
@@ -195,3 +195,21 @@ def test_optimiser_updates_in_place():
 def test_numerical_gradient_needs_a_float_array():
     with pytest.raises(ValueError, match="floating"):
         numerical_gradient(lambda: 0.0, np.arange(3))
+
+
+def test_new_activations_values():
+    a = np.array([-2.0, -0.5, 0.0, 0.5, 3.0])
+    assert np.allclose(nn.leaky_relu(a), [-0.02, -0.005, 0.0, 0.5, 3.0])
+    assert np.allclose(nn.leaky_relu(a, alpha=0.2), [-0.4, -0.1, 0.0, 0.5, 3.0])
+    assert np.allclose(nn.elu(a), [np.exp(-2) - 1, np.exp(-0.5) - 1, 0.0, 0.5, 3.0])
+    # GELU(x) = x Phi(x): Phi(1) = 0.8413447460685429
+    assert nn.gelu(np.array(1.0)) == pytest.approx(0.8413447460685429, rel=1e-14)
+    assert nn.gelu(np.array(-1000.0)) == 0.0 and nn.gelu(np.array(1000.0)) == 1000.0
+    assert np.max(np.abs(nn.gelu_tanh(a) - nn.gelu(a))) < 1e-3
+
+
+def test_recommended_init():
+    assert nn.recommended_init("tanh") == "xavier_normal" and nn.recommended_init("gelu") == "he_normal"
+    assert set(nn.RECOMMENDED) == set(nn.ACTIVATIONS)
+    with pytest.raises(ValueError, match="relu"):
+        nn.recommended_init("swish")

@@ -14,6 +14,9 @@ FIGURES = {
     "chain_vs_bound": lambda: plots.chain_vs_bound(depth=8, seeds=range(3)),
     "bound_by_depth": lambda: plots.bound_by_depth(),
     "layer_gradients": lambda: plots.layer_gradients({"x": np.array([0.0, 1e-9, 1e-3, 1.0])}, bound=np.ones(4)),
+    "activation_and_derivative_shaded": lambda: plots.activation_and_derivative(("relu", "elu"), shade_saturation=True),
+    "activation_grid": lambda: plots.activation_grid(("relu", "tanh", "gelu", "elu")),
+    "difference": lambda: plots.difference(np.linspace(-1, 1, 5), np.zeros(5), "x", "t"),
     "digit_images": lambda: plots.digit_images(np.arange(128).reshape(2, 64) % 17, [3, 4], n=2),
     "grad_norms_by_layer": lambda: plots.grad_norms_by_layer({"a": [1e-6, 1e-3, 1.0], "b": [0.0, 1.0, 2.0]}),
     "learning_curves": lambda: plots.learning_curves({"a": np.linspace(2, 0, 40)}, reference=2.3, reference_label="r"),
@@ -38,9 +41,10 @@ def test_figures_return_a_labelled_figure(name):
     try:
         assert isinstance(fig, matplotlib.figure.Figure)
         for ax in fig.axes:
-            if ax.images:  # a picture (a digit), not a chart
+            if ax.images or not ax.get_visible():  # a picture (a digit), not a chart
                 continue
-            assert ax.get_xlabel() and ax.get_ylabel()
+            shared = fig.get_supxlabel() and fig.get_supylabel()  # small multiples label the figure once
+            assert shared or (ax.get_xlabel() and ax.get_ylabel())
             if "log" in ax.get_ylabel():
                 assert ax.get_yscale() == "log"
     finally:
@@ -69,7 +73,8 @@ def test_depth_profile_is_the_layer_gradient_norms_of_a_fresh_net():
     assert np.allclose(g, diagnostics.layer_grad_norms(net, x[:32], y[:32], loss="cross_entropy"))
 
 
-@pytest.mark.parametrize("make", [widgets.chain_explorer, widgets.message_explorer, widgets.depth_explorer])
+@pytest.mark.parametrize("make", [widgets.chain_explorer, widgets.message_explorer, widgets.depth_explorer,
+                                  widgets.activation_explorer])
 def test_explorers_update_on_every_control(make, monkeypatch):
     shown = []
     monkeypatch.setattr(plt, "show", lambda *a, **k: shown.append(plt.gcf()))
@@ -81,5 +86,6 @@ def test_explorers_update_on_every_control(make, monkeypatch):
             control.index = len(control.options) - 1
         else:
             control.value = control.max
-    assert len(shown) == before + len(explorer.children) - 1
+    per_update = before  # figures drawn by one update
+    assert len(shown) == before + per_update * (len(explorer.children) - 1)
     assert not plt.get_fignums()  # every figure was closed

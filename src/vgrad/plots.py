@@ -30,24 +30,43 @@ def message_strength(keeps=(0.25, 0.9, 1.0, 1.1), people=50, title="A message pa
     return fig
 
 
-def activation_and_derivative(names=("sigmoid", "tanh"), lim=6.0):
-    """Each activation (left) and its derivative (right), with each derivative's maximum marked."""
-    fig, (left, right) = _figure(ncols=2, width=9.0)
-    a = np.linspace(-lim, lim, 601)
+def activation_and_derivative(names=("sigmoid", "tanh"), lim=6.0, shade_saturation=False):
+    """Each activation (left) and its derivative (right), with each derivative's maximum marked.
+
+    ``shade_saturation``: shade, under each derivative, where it is below 10 % of its maximum —
+    the inputs for which the unit passes back almost no gradient.
+    """
+    fig, (left, right) = _figure(ncols=2, width=10.0, height=4.2)
+    a = np.linspace(-lim, lim, 1201)
     for colour, name in zip(PALETTE, names):
         act = get_activation(name)
         left.plot(a, act.f(a), color=colour, label=name)
         d = act.df(a)
         right.plot(a, d, color=colour, label=f"{name}'")
         right.plot(a[d.argmax()], d.max(), "o", color=colour)
-        right.annotate(f"max {d.max():.2f} at a = {a[d.argmax()]:.0f}", (a[d.argmax()], d.max()),
-                       textcoords="offset points", xytext=(8, 4), color=colour)
-    right.set_ylim(0, 1.2 * right.get_ylim()[1])
+        if shade_saturation:
+            right.fill_between(a, 0, d.max(), where=d < 0.1 * d.max(), color=colour, alpha=0.08, linewidth=0)
+        elif len(names) <= 2:
+            right.annotate(f"max {d.max():.2f} at a = {a[d.argmax()]:.0f}", (a[d.argmax()], d.max()),
+                           textcoords="offset points", xytext=(8, 4), color=colour)
+    right.set_ylim(top=1.2 * right.get_ylim()[1])
     left.set(xlabel="pre-activation a", ylabel="f(a)", title="activation")
-    right.set(xlabel="pre-activation a", ylabel="f'(a)", title="derivative: the local factor in backprop")
+    title = "derivative (shaded: below 10% of its peak)" if shade_saturation else "derivative: the local factor in backprop"
+    right.set(xlabel="pre-activation a", ylabel="f'(a)", title=title)
     for ax in (left, right):
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="upper left")
+        ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+def difference(a, values, label, title):
+    """One curve of a small difference, such as an approximation's error, against a."""
+    fig, ax = _figure(height=3.2)
+    ax.plot(a, values, color=PALETTE[0], label=label)
+    ax.axhline(0, color="#555555", linewidth=0.8)
+    ax.set(xlabel="pre-activation a", ylabel="difference", title=title)
+    ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
     return fig
 
 
@@ -201,4 +220,28 @@ def update_ratios(history, rule_of_thumb=1e-3, smooth=10, title="Update/weight r
     ax.set(xlabel="training step", ylabel="‖ΔW‖ / ‖W‖ (log scale)", title=title)
     ax.legend(fontsize="small")
     ax.grid(True, which="major", alpha=0.3)
+    return fig
+
+
+def activation_grid(names, lim=5.0, ncols=3):
+    """Small multiples: one panel per activation with f (solid) and f' (dashed); shaded where f' is
+    below 10 % of its peak, the inputs for which the unit passes back almost no gradient."""
+    rows = -(-len(names) // ncols)
+    fig, axes = plt.subplots(rows, ncols, figsize=(3.4 * ncols, 2.8 * rows), layout="constrained",
+                             sharex=True, sharey=True, squeeze=False)
+    a = np.linspace(-lim, lim, 1001)
+    for ax, name in zip(axes.flat, names):
+        act = get_activation(name)
+        d = act.df(a)
+        ax.fill_between(a, -1.5, 2.5, where=d < 0.1 * d.max(), color=PALETTE[1], alpha=0.15, linewidth=0,
+                        label="f' < 10% of its peak")
+        ax.plot(a, act.f(a), color=PALETTE[0], label="f(a)")
+        ax.plot(a, d, color=PALETTE[2], linestyle="--", label="f'(a)")
+        ax.set(title=f"{name}: f' ≤ {d.max():.2f}", ylim=(-1.5, 2.5))
+        ax.grid(True, alpha=0.3)
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    fig.supxlabel("pre-activation a")
+    fig.supylabel("f(a) and f'(a)")
+    axes.flat[0].legend(fontsize="x-small", loc="upper left")
     return fig

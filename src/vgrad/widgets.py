@@ -7,7 +7,7 @@ import numpy as np
 
 from . import chain, data, plots, theory
 from .diagnostics import layer_grad_norms
-from .nn import MLP
+from .nn import ACTIVATIONS, MLP, recommended_init
 
 
 def _show(fig):
@@ -69,4 +69,23 @@ def depth_explorer():
         depth=w.IntSlider(value=10, min=1, max=30, description="hidden layers", continuous_update=False),
         activation=w.Dropdown(options=["sigmoid", "tanh", "relu"], value="sigmoid", description="activation"),
         init=w.Dropdown(options=inits, value="xavier_normal", description="init"),
+    )
+
+
+def activation_explorer():
+    """An activation's shape and derivative, and the gradient it lets through a deep network
+    (each activation with its recommended initialisation)."""
+
+    def update(activation, depth):
+        _show(plots.activation_and_derivative((activation,), shade_saturation=True))
+        init = recommended_init(activation)
+        g = depth_profile(depth, activation, init)
+        _show(plots.grad_norms_by_layer({f"{activation}, {init}": g},
+                                        title=f"{depth} hidden layers: layer 1 gets {g[0] / g[-1]:.1e} of the last"))
+
+    names = [n for n in ACTIVATIONS if n != "linear"]
+    return w.interactive(
+        update,
+        activation=w.Dropdown(options=names, value="relu", description="activation"),
+        depth=w.IntSlider(value=20, min=1, max=40, description="hidden layers", continuous_update=False),
     )

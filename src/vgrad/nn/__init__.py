@@ -5,7 +5,15 @@ Imports no plotting, widgets or grading: data flows one way, into ``nn``.
 from .activations import (
     ACTIVATIONS,
     Activation,
+    elu,
+    elu_grad,
+    gelu,
+    gelu_grad,
+    gelu_tanh,
+    gelu_tanh_grad,
     get_activation,
+    leaky_relu,
+    leaky_relu_grad,
     linear,
     linear_grad,
     relu,
@@ -15,7 +23,7 @@ from .activations import (
     tanh,
     tanh_grad,
 )
-from .init import INITIALIZERS, init_weights
+from .init import INITIALIZERS, RECOMMENDED, init_weights, recommended_init
 from .layers import Dense
 from .losses import LOSSES, log_softmax, mse, softmax_cross_entropy
 from .mlp import MLP
@@ -24,6 +32,7 @@ from .optim import SGD, Adam
 __all__ = [
     "ACTIVATIONS", "Activation", "get_activation",
     "sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad", "linear", "linear_grad",
-    "INITIALIZERS", "init_weights", "Dense", "MLP",
+    "leaky_relu", "leaky_relu_grad", "elu", "elu_grad", "gelu", "gelu_grad", "gelu_tanh", "gelu_tanh_grad",
+    "INITIALIZERS", "RECOMMENDED", "init_weights", "recommended_init", "Dense", "MLP",
     "LOSSES", "mse", "softmax_cross_entropy", "log_softmax", "SGD", "Adam",
 ]

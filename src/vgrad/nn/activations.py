@@ -10,6 +10,8 @@ example sigmoid'(40) = 4.2e-18, not 0) — this course is about tiny numbers.
 """
 from typing import Callable, NamedTuple
 
+import math
+
 import numpy as np
 
 from ..errors import InputError
@@ -59,6 +61,65 @@ def relu_grad(a):
     return (a > 0).astype(a.dtype)
 
 
+def leaky_relu(a, alpha=0.01):
+    """a where a > 0, else alpha * a: a small slope keeps every unit passing some gradient."""
+    a = _float(a)
+    return np.where(a > 0, a, alpha * a).astype(a.dtype)
+
+
+def leaky_relu_grad(a, alpha=0.01):
+    """1 where a > 0, else alpha."""
+    a = _float(a)
+    return np.where(a > 0, 1.0, alpha).astype(a.dtype)
+
+
+def elu(a, alpha=1.0):
+    """a where a > 0, else alpha (e^a - 1) (Clevert et al. 2016). expm1 keeps small |a| accurate;
+    the exponential only ever sees a <= 0, so it cannot overflow."""
+    a = _float(a)
+    return np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0))).astype(a.dtype)
+
+
+def elu_grad(a, alpha=1.0):
+    """1 where a > 0, else alpha e^a."""
+    a = _float(a)
+    return np.where(a > 0, 1.0, alpha * np.exp(np.minimum(a, 0))).astype(a.dtype)
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def gelu(a):
+    """a * Phi(a), Phi the standard normal distribution function, exact via erf
+    (Hendrycks & Gimpel 2016)."""
+    a = _float(a)
+    return (a * 0.5 * (1.0 + _erf(a / math.sqrt(2.0)))).astype(a.dtype)
+
+
+def gelu_grad(a):
+    """Phi(a) + a phi(a), phi the standard normal density."""
+    a = _float(a)
+    x = a.astype(np.float64)
+    return (0.5 * (1.0 + _erf(x / math.sqrt(2.0))) + x * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)).astype(a.dtype)
+
+
+def gelu_tanh(a):
+    """The tanh approximation of GELU: 0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3)))."""
+    a = _float(a)
+    x = a.astype(np.float64)
+    return (0.5 * x * (1.0 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3)))).astype(a.dtype)
+
+
+def gelu_tanh_grad(a):
+    """Derivative of the tanh approximation."""
+    a = _float(a)
+    x = a.astype(np.float64)
+    t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))
+    dt = (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x)
+    return (0.5 * (1.0 + t) + 0.5 * x * dt).astype(a.dtype)
+
+
 def linear(a):
     """The identity: the output layer of a regression network."""
     return _float(a)
@@ -79,6 +140,10 @@ ACTIVATIONS = {
     "sigmoid": Activation("sigmoid", sigmoid, sigmoid_grad),
     "tanh": Activation("tanh", tanh, tanh_grad),
     "relu": Activation("relu", relu, relu_grad),
+    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_grad),
+    "elu": Activation("elu", elu, elu_grad),
+    "gelu": Activation("gelu", gelu, gelu_grad),
+    "gelu_tanh": Activation("gelu_tanh", gelu_tanh, gelu_tanh_grad),
     "linear": Activation("linear", linear, linear_grad),
 }
 

@@ -71,3 +71,18 @@ def init_weights(init, fan_in, fan_out, rng, dtype=np.float64):
             "or a float (the standard deviation of a zero-mean normal)"
         )
     return w.astype(dtype)
+
+
+#: The initialisation each activation was designed with: Xavier for the symmetric, tanh-like
+#: ones; He for the rectifier family, which zeroes (or nearly) half of its inputs.
+RECOMMENDED = {"sigmoid": "xavier_normal", "tanh": "xavier_normal", "linear": "xavier_normal",
+               "relu": "he_normal", "leaky_relu": "he_normal", "elu": "he_normal", "gelu": "he_normal",
+               "gelu_tanh": "he_normal"}
+
+
+def recommended_init(activation):
+    """The initialiser name usually paired with ``activation`` (see ``RECOMMENDED``)."""
+    try:
+        return RECOMMENDED[activation]
+    except (KeyError, TypeError):
+        raise InputError(f"no recommended init for {activation!r}; known: {', '.join(RECOMMENDED)}") from None
