@@ -61,8 +61,9 @@ WRONG = {
 
 
 def test_every_exercise_has_a_correct_and_a_wrong_answer_here():
-    notebook_03 = {"leaky_relu", "leaky_relu_grad", "elu", "count_dead_units"}  # tested further down
-    assert set(EXERCISES) - notebook_03 == set(CORRECT) == set(WRONG)
+    later = {"leaky_relu", "leaky_relu_grad", "elu", "count_dead_units",  # tested further down
+             "he_normal", "xavier_uniform", "gain", "predict_gradients"}
+    assert set(EXERCISES) - later == set(CORRECT) == set(WRONG)
 
 
 @pytest.mark.parametrize("name", sorted(CORRECT))
@@ -211,3 +212,28 @@ def test_notebook_03_exercises():
     for name in right:
         assert run(right[name], name, seed=5).status == "passed", name
         assert run(wrong[name], name, seed=5).status == "failed", name
+
+
+def test_notebook_04_exercises():
+    from vgrad import theory as th
+    from vgrad.nn import get_activation
+
+    def gain(name):
+        z = np.linspace(-10, 10, 200001)
+        return 1 / np.sqrt(np.sum(get_activation(name).f(z) ** 2 * np.exp(-z * z / 2)) * (z[1] - z[0]) / np.sqrt(2 * np.pi))
+
+    right = {
+        "he_normal": lambda fi, fo, rng: rng.normal(0, np.sqrt(2 / fi), size=(fi, fo)),
+        "xavier_uniform": lambda fi, fo, rng: rng.uniform(-np.sqrt(6 / (fi + fo)), np.sqrt(6 / (fi + fo)), size=(fi, fo)),
+        "gain": gain,
+        "predict_gradients": lambda a, sw, sb=0.0: "vanishing" if th.chi1(a, sw, sb) < 1 else "exploding",
+    }
+    wrong = {
+        "he_normal": lambda fi, fo, rng: rng.normal(0, np.sqrt(1 / fi), size=(fi, fo)),  # LeCun, not He
+        "xavier_uniform": lambda fi, fo, rng: rng.normal(0, np.sqrt(2 / (fi + fo)), size=(fi, fo)),  # normal
+        "gain": lambda name: 1.0,
+        "predict_gradients": lambda a, sw, sb=0.0: "vanishing" if sw < 1 else "exploding",  # ignores the activation
+    }
+    for name in right:
+        assert run(right[name], name, seed=3).status == "passed", name
+        assert run(wrong[name], name, seed=3).status == "failed", name

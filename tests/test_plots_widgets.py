@@ -16,6 +16,9 @@ FIGURES = {
     "layer_gradients": lambda: plots.layer_gradients({"x": np.array([0.0, 1e-9, 1e-3, 1.0])}, bound=np.ones(4)),
     "activation_and_derivative_shaded": lambda: plots.activation_and_derivative(("relu", "elu"), shade_saturation=True),
     "activation_grid": lambda: plots.activation_grid(("relu", "tanh", "gelu", "elu")),
+    "spread_by_init": lambda: plots.spread_by_init({"relu": {"He": ([1.0, 1.0], [1.0, 0.5]), "x": ([0.0, 1e-3], [1, 2])}}),
+    "chi1_curve": lambda: plots.chi1_curve([0.5, 1.0, 2.0], [0.2, 0.7, 1.3], [0.21, 0.69, 1.31]),
+    "propagation_profile": lambda: plots.propagation_profile(np.ones(5), np.logspace(-4, 0, 5), 1.0, 0.1),
     "difference": lambda: plots.difference(np.linspace(-1, 1, 5), np.zeros(5), "x", "t"),
     "digit_images": lambda: plots.digit_images(np.arange(128).reshape(2, 64) % 17, [3, 4], n=2),
     "grad_norms_by_layer": lambda: plots.grad_norms_by_layer({"a": [1e-6, 1e-3, 1.0], "b": [0.0, 1.0, 2.0]}),
@@ -74,7 +77,7 @@ def test_depth_profile_is_the_layer_gradient_norms_of_a_fresh_net():
 
 
 @pytest.mark.parametrize("make", [widgets.chain_explorer, widgets.message_explorer, widgets.depth_explorer,
-                                  widgets.activation_explorer])
+                                  widgets.activation_explorer, widgets.propagation_explorer])
 def test_explorers_update_on_every_control(make, monkeypatch):
     shown = []
     monkeypatch.setattr(plt, "show", lambda *a, **k: shown.append(plt.gcf()))

@@ -245,3 +245,63 @@ def activation_grid(names, lim=5.0, ncols=3):
     fig.supylabel("f(a) and f'(a)")
     axes.flat[0].legend(fontsize="x-small", loc="upper left")
     return fig
+
+
+# ---- notebook 04: initialisation and signal propagation ---------------------------------------
+
+def spread_by_init(results, title="Signal through 50 layers, by initialisation"):
+    """Rows: activations; left, each hidden layer's activation std; right, each layer's gradient std
+    (dLoss/da). ``results``: {activation: {init label: (activation stds, gradient stds)}}."""
+    fig, axes = plt.subplots(len(results), 2, figsize=(10.0, 3.4 * len(results)), layout="constrained",
+                             squeeze=False)
+    for row, (activation, by_init) in zip(axes, results.items()):
+        for colour, (label, (act_std, grad_std)) in zip(PALETTE, by_init.items()):
+            for ax, values in zip(row, (act_std, grad_std)):
+                values = np.asarray(values, dtype=np.float64)
+                ax.semilogy(np.arange(1, len(values) + 1), np.where(values > 0, values, np.nan),
+                            color=colour, label=label)
+        row[0].set(ylabel="std of activations (log)", title=f"{activation}: forward")
+        row[1].set(ylabel="std of ∂L/∂a (log)", title=f"{activation}: backward")
+        for ax in row:
+            ax.set_xlabel("layer (1 = input side)")
+            ax.grid(True, which="major", alpha=0.3)
+        row[1].legend(fontsize="small")
+    fig.suptitle(title)
+    return fig
+
+
+def chi1_curve(sigma_ws, predicted, measured, activation="tanh", sigma_b=0.0):
+    """chi_1 against sigma_w: the mean-field prediction (line) and the simulation (points), with the
+    ordered (chi_1 < 1, vanishing) and chaotic (chi_1 > 1, exploding) phases."""
+    fig, ax = _figure()
+    ax.axhspan(0, 1, color=PALETTE[0], alpha=0.07, label="ordered: gradients vanish")
+    ax.axhspan(1, max(2.5, np.nanmax(predicted) * 1.1), color=PALETTE[1], alpha=0.07,
+               label="chaotic: gradients explode")
+    ax.plot(sigma_ws, predicted, color=PALETTE[0], label="mean-field χ₁ (Gauss–Hermite)")
+    ax.plot(sigma_ws, measured, "o", color=PALETTE[1], label="measured per-layer growth of ‖∂L/∂a‖²")
+    ax.axhline(1, **BOUND_STYLE)
+    ax.set(xlabel="σ_w (weights ~ N(0, σ_w²/N))", ylabel="χ₁ (factor per layer)", ylim=(0, None),
+           title=f"Order and chaos: deep {activation} networks, σ_b = {sigma_b:g}")
+    ax.legend(fontsize="small", loc="upper left")
+    ax.grid(True, alpha=0.3)
+    return fig
+
+
+def propagation_profile(q, g, q_star=None, chi1=None, title="Signal propagation"):
+    """Left: pre-activation variance per layer (with q*); right: mean squared gradient per layer
+    (with the chi_1 prediction through the output end)."""
+    fig, (left, right) = _figure(ncols=2, width=10.0)
+    layers = np.arange(1, len(q) + 1)
+    left.semilogy(layers, q, "o-", markersize=3, color=PALETTE[0], label="measured")
+    if q_star is not None and q_star > 0:
+        left.axhline(q_star, **BOUND_STYLE, label=f"q* = {q_star:.3g}")
+    right.semilogy(layers, np.where(g > 0, g, np.nan), "o-", markersize=3, color=PALETTE[1], label="measured")
+    if chi1 is not None:
+        right.semilogy(layers, g[-1] * chi1 ** (len(g) - layers), **BOUND_STYLE, label=f"χ₁ = {chi1:.3g} per layer")
+    left.set(xlabel="layer (1 = input side)", ylabel="variance of pre-activations q (log)", title="forward")
+    right.set(xlabel="layer (1 = input side)", ylabel="mean square of ∂L/∂a (log)", title="backward")
+    for ax in (left, right):
+        ax.legend(fontsize="small")
+        ax.grid(True, which="major", alpha=0.3)
+    fig.suptitle(title)
+    return fig

@@ -5,7 +5,7 @@ import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import chain, data, plots, theory
+from . import chain, data, plots, propagation, theory
 from .diagnostics import layer_grad_norms
 from .nn import ACTIVATIONS, MLP, recommended_init
 
@@ -88,4 +88,24 @@ def activation_explorer():
         update,
         activation=w.Dropdown(options=names, value="relu", description="activation"),
         depth=w.IntSlider(value=20, min=1, max=40, description="hidden layers", continuous_update=False),
+    )
+
+
+def propagation_explorer():
+    """A deep random network's forward variance and backward gradient per layer, measured, with the
+    mean-field prediction: sigma_w, sigma_b and the activation."""
+
+    def update(activation, sigma_w, sigma_b):
+        q, g = propagation.simulate(activation, sigma_w, sigma_b, depth=50, width=256, seed=0)
+        c = theory.chi1(activation, sigma_w, sigma_b)
+        phase = "vanish" if c < 1 else "explode" if c > 1 else "hold"
+        _show(plots.propagation_profile(q, g, theory.q_star(activation, sigma_w, sigma_b), c,
+                                        title=f"{activation}, σ_w = {sigma_w:.2f}, σ_b = {sigma_b:.2f}: "
+                                              f"χ₁ = {c:.3f}, gradients {phase}"))
+
+    return w.interactive(
+        update,
+        activation=w.Dropdown(options=["tanh", "relu"], value="tanh", description="activation"),
+        sigma_w=w.FloatSlider(value=1.0, min=0.25, max=3.0, step=0.05, description="σ_w", continuous_update=False),
+        sigma_b=w.FloatSlider(value=0.3, min=0.0, max=1.0, step=0.05, description="σ_b", continuous_update=False),
     )

@@ -118,6 +118,8 @@ def _describe(x):
 
 def _short(x, width=60):
     """A one-line text for a value, at fixed precision so that feedback is reproducible."""
+    if isinstance(x, np.random.Generator):
+        return "rng"
     if isinstance(x, (float, np.floating)) or isinstance(x, np.ndarray) and x.shape == () and x.dtype.kind == "f":
         return f"{float(x):.6g}"
     if isinstance(x, np.ndarray) or isinstance(x, (list, tuple)) and x and isinstance(x[0], float):
