@@ -62,7 +62,8 @@ WRONG = {
 
 def test_every_exercise_has_a_correct_and_a_wrong_answer_here():
     later = {"leaky_relu", "leaky_relu_grad", "elu", "count_dead_units",  # tested further down
-             "he_normal", "xavier_uniform", "gain", "predict_gradients"}
+             "he_normal", "xavier_uniform", "gain", "predict_gradients",
+             "batchnorm_forward", "batchnorm_backward", "batchnorm_eval"}
     assert set(EXERCISES) - later == set(CORRECT) == set(WRONG)
 
 
@@ -237,3 +238,28 @@ def test_notebook_04_exercises():
     for name in right:
         assert run(right[name], name, seed=3).status == "passed", name
         assert run(wrong[name], name, seed=3).status == "failed", name
+
+
+def test_notebook_05_exercises():
+    def forward(x, gamma, beta, eps=1e-5):
+        return gamma * (x - x.mean(0)) / np.sqrt(x.var(0) + eps) + beta
+
+    def backward(dout, x, gamma, eps=1e-5):
+        n, inv = len(x), 1 / np.sqrt(x.var(0) + eps)
+        xh = (x - x.mean(0)) * inv
+        dxh = dout * gamma
+        return inv / n * (n * dxh - dxh.sum(0) - xh * (dxh * xh).sum(0)), (dout * xh).sum(0), dout.sum(0)
+
+    right = {
+        "batchnorm_forward": forward,
+        "batchnorm_backward": backward,
+        "batchnorm_eval": lambda x, g, b, m, v, eps=1e-5: g * (x - m) / np.sqrt(v + eps) + b,
+    }
+    wrong = {
+        "batchnorm_forward": lambda x, g, b, eps=1e-5: g * (x - x.mean(0)) / np.sqrt(x.var(0, ddof=1) + eps) + b,
+        "batchnorm_backward": lambda dout, x, g, eps=1e-5: (dout * g / np.sqrt(x.var(0) + eps),) + backward(dout, x, g)[1:],
+        "batchnorm_eval": lambda x, g, b, m, v, eps=1e-5: forward(x, g, b) if len(x) > 1 else x,  # batch statistics
+    }
+    for name in right:
+        assert run(right[name], name, seed=9).status == "passed", name
+        assert run(wrong[name], name, seed=9).status == "failed", name

@@ -213,3 +213,85 @@ def test_recommended_init():
     assert set(nn.RECOMMENDED) == set(nn.ACTIVATIONS)
     with pytest.raises(ValueError, match="relu"):
         nn.recommended_init("swish")
+
+
+@pytest.mark.parametrize("kind", ["batch", "layer"])
+@pytest.mark.parametrize("training", [True, False])
+def test_norm_layers_backward_gradcheck(kind, training):
+    rng = np.random.default_rng(4)
+    layer = nn.NORMS[kind](5)
+    layer.gamma[:] = rng.normal(1.0, 0.3, size=5)
+    layer.beta[:] = rng.normal(size=5)
+    if kind == "batch":
+        layer.running_mean[:] = rng.normal(size=5)
+        layer.running_var[:] = rng.uniform(0.5, 2.0, size=5)
+    layer.training = training
+    x = rng.normal(2.0, 3.0, size=(7, 5))
+    g = rng.normal(size=(7, 5))
+    momentum = getattr(layer, "momentum", None)
+
+    def loss():
+        if kind == "batch":
+            saved = (layer.running_mean.copy(), layer.running_var.copy())
+            out = layer.forward(x)
+            layer.running_mean, layer.running_var = saved  # finite differences must not move them
+            return float(np.sum(g * out))
+        return float(np.sum(g * layer.forward(x)))
+
+    loss()
+    dx = layer.backward(g)
+    assert check_gradient(loss, x, dx) < 1e-7
+    assert check_gradient(loss, layer.gamma, layer.dgamma) < 1e-7
+    assert check_gradient(loss, layer.beta, layer.dbeta) < 1e-7
+    assert momentum is None or momentum == 0.9
+
+
+def test_batchnorm_statistics():
+    bn = nn.BatchNorm(3)
+    x = np.random.default_rng(0).normal(5.0, 2.0, size=(1000, 3))
+    y = bn.forward(x)
+    assert np.allclose(y.mean(axis=0), 0, atol=1e-12) and np.allclose(y.std(axis=0), 1, atol=1e-4)
+    assert np.allclose(bn.running_mean, 0.1 * x.mean(axis=0))  # one step of momentum 0.9 from 0
+    for _ in range(200):
+        bn.forward(x)
+    bn.training = False
+    assert np.allclose(bn.forward(x).mean(axis=0), 0, atol=1e-3)  # running averages have converged
+    assert np.array_equal(bn.forward(x[:1]), bn.forward(x[:2])[:1])  # eval: one sample alone is fine
+    bn.training = True
+    with pytest.raises(ValueError, match="at least 2"):
+        bn.forward(x[:1])
+    with pytest.raises(ValueError, match=r"\(batch, 3\)"):
+        bn.forward(np.zeros((4, 2)))
+
+
+@pytest.mark.parametrize("norm", ["batch", "layer"])
+def test_mlp_with_norm_gradcheck_and_modes(norm):
+    rng = np.random.default_rng(5)
+    net = nn.MLP([4, 6, 6, 3], activation="tanh", seed=2, norm=norm)
+    assert len(net.norms) == 2 and len(net.trainable) == 5
+    for n in net.norms:
+        n.gamma[:] = rng.normal(1.0, 0.2, size=n.gamma.shape)
+    x, y = rng.normal(size=(8, 4)), rng.integers(0, 3, size=8)
+
+    def loss():
+        state = [(getattr(n, "running_mean", None), getattr(n, "running_var", None)) for n in net.norms]
+        value = nn.softmax_cross_entropy(net.forward(x), y)[0]
+        for n, (m, v) in zip(net.norms, state):
+            if m is not None:
+                n.running_mean, n.running_var = m, v
+        return value
+
+    _, d = nn.softmax_cross_entropy(net.forward(x), y)
+    dx = net.backward(d)
+    assert check_gradient(loss, x, dx) < 1e-7
+    for i, layer in enumerate(net.trainable):
+        for p in layer.params:
+            if norm == "batch" and p == "b" and i < len(net.norms):
+                # a bias right before batch norm is subtracted away with the batch mean: no gradient
+                assert np.abs(layer.db).max() < 1e-12
+                continue
+            assert check_gradient(loss, getattr(layer, p), getattr(layer, "d" + p)) < 1e-7
+    net.training = False
+    assert not net.training and all(not n.training for n in net.norms)
+    with pytest.raises(ValueError, match="batch"):
+        nn.MLP([2, 2, 2], norm="group")

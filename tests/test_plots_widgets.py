@@ -77,7 +77,8 @@ def test_depth_profile_is_the_layer_gradient_norms_of_a_fresh_net():
 
 
 @pytest.mark.parametrize("make", [widgets.chain_explorer, widgets.message_explorer, widgets.depth_explorer,
-                                  widgets.activation_explorer, widgets.propagation_explorer])
+                                  widgets.activation_explorer, widgets.propagation_explorer,
+                                  widgets.norm_explorer])
 def test_explorers_update_on_every_control(make, monkeypatch):
     shown = []
     monkeypatch.setattr(plt, "show", lambda *a, **k: shown.append(plt.gcf()))
@@ -87,6 +88,8 @@ def test_explorers_update_on_every_control(make, monkeypatch):
     for control in explorer.children[:-1]:
         if hasattr(control, "options"):
             control.index = len(control.options) - 1
+        elif isinstance(control.value, bool):
+            control.value = not control.value
         else:
             control.value = control.max
     per_update = before  # figures drawn by one update

@@ -42,14 +42,14 @@ def _loss_fn(loss):
 
 @contextmanager
 def _left_as_it_was(net):
-    """Restore the network's stored gradients, caches and recorded passes on leaving."""
-    saved = [(layer.dW, layer.db, layer.cache) for layer in net.layers]
+    """Restore the network's stored gradients, caches, running statistics and recorded passes."""
+    saved = [dict(vars(layer)) for layer in net.trainable]  # arrays are replaced, never changed in place
     state = (net.pre_activations, net.activations, net.deltas)
     try:
         yield
     finally:
-        for layer, (dW, db, cache) in zip(net.layers, saved):
-            layer.dW, layer.db, layer.cache = dW, db, cache
+        for layer, attributes in zip(net.trainable, saved):
+            vars(layer).update(attributes)
         net.pre_activations, net.activations, net.deltas = state
 
 

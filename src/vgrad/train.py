@@ -34,6 +34,6 @@ def train(net, x, y, loss="cross_entropy", optimizer=None, steps=300, batch_size
             if not (np.isfinite(value) and np.all(np.isfinite(recorder.history.grad_norms[-1]))):
                 recorder.history.diverged_at = step
                 break
-            optimizer.step(net.layers)
+            optimizer.step(net.trainable)
             recorder.after_update()
     return recorder.history

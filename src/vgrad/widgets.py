@@ -47,10 +47,11 @@ def chain_explorer():
     )
 
 
-def depth_profile(depth, activation="sigmoid", init="xavier_normal", width=32, samples=256, seed=0):
-    """Weight-gradient norm of each layer of a fresh MLP on the digits (cross-entropy), input side first."""
+def depth_profile(depth, activation="sigmoid", init="xavier_normal", width=32, samples=256, seed=0, norm=None):
+    """Weight-gradient norm of each layer of a fresh MLP on the digits (cross-entropy), input side first;
+    ``samples`` digits make the batch (with batch norm, also the batch its statistics come from)."""
     x, y = data.digits()
-    net = MLP([x.shape[1]] + [width] * depth + [10], activation=activation, init=init, seed=seed)
+    net = MLP([x.shape[1]] + [width] * depth + [10], activation=activation, init=init, seed=seed, norm=norm)
     return layer_grad_norms(net, x[:samples], y[:samples], loss="cross_entropy")
 
 
@@ -108,4 +109,23 @@ def propagation_explorer():
         activation=w.Dropdown(options=["tanh", "relu"], value="tanh", description="activation"),
         sigma_w=w.FloatSlider(value=1.0, min=0.25, max=3.0, step=0.05, description="σ_w", continuous_update=False),
         sigma_b=w.FloatSlider(value=0.3, min=0.0, max=1.0, step=0.05, description="σ_b", continuous_update=False),
+    )
+
+
+def norm_explorer():
+    """Per-layer gradient norms with and without batch norm: depth, activation and batch size."""
+
+    def update(depth, activation, batch_norm, batch):
+        init = recommended_init(activation)
+        curves = {"without": depth_profile(depth, activation, init, samples=batch)}
+        if batch_norm:
+            curves["with batch norm"] = depth_profile(depth, activation, init, samples=batch, norm="batch")
+        _show(plots.grad_norms_by_layer(curves, title=f"{depth} {activation} layers ({init}), batch of {batch}"))
+
+    return w.interactive(
+        update,
+        depth=w.IntSlider(value=10, min=1, max=50, description="hidden layers", continuous_update=False),
+        activation=w.Dropdown(options=["sigmoid", "tanh", "relu"], value="sigmoid", description="activation"),
+        batch_norm=w.Checkbox(value=True, description="batch norm"),
+        batch=w.IntSlider(value=64, min=2, max=256, description="batch size", continuous_update=False),
     )

@@ -94,6 +94,22 @@ def close(rtol=1e-6, atol=0.0):
     return compare
 
 
+def close_each(rtol=1e-6, atol=0.0):
+    """A tuple of arrays, each compared with ``close``, such as (dx, dgamma, dbeta)."""
+    one = close(rtol, atol)
+
+    def compare(expected, got):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            return f"expected a tuple of {len(expected)} arrays, got {_describe(got)}"
+        for i, (e, g) in enumerate(zip(expected, got)):
+            problem = one(e, g)
+            if problem:
+                return f"item {i} of the tuple: {problem}"
+        return None
+
+    return compare
+
+
 def equal(expected, got):
     """Exactly equal (integers, None, strings)."""
     if isinstance(expected, (int, np.integer)) and not isinstance(got, (bool, np.bool_)):

@@ -15,19 +15,24 @@ import numpy as np
 from ..errors import InputError
 from .activations import get_activation
 from .layers import Dense
+from .norm import NORMS
 
 
 class MLP:
-    """MLP(sizes, activation="sigmoid", init="xavier_normal", seed=0, dtype=float64).
+    """MLP(sizes, activation="sigmoid", init="xavier_normal", seed=0, dtype=float64, norm=None).
 
     sizes: [in, h1, ..., out]. ``net.layers`` lists the Dense layers input side first.
     After ``forward``, ``net.pre_activations[l]`` and ``net.activations[l]`` hold a_l and
     h_l of hidden layer l (l = 0 .. L-2); after ``backward``, ``net.deltas[l]`` holds
     dLoss/da_l of layer l (l = 0 .. L-1, the last one being the output): the backpropagated
     signal, for diagnostics.
+
+    ``norm``: None, "batch" or "layer" — a BatchNorm or LayerNorm between each hidden Dense layer
+    and its activation (``net.norms``). ``net.trainable`` lists every layer with parameters, for
+    optimisers; ``net.training = False`` switches the norms to evaluation mode.
     """
 
-    def __init__(self, sizes, activation="sigmoid", init="xavier_normal", seed=0, dtype=np.float64):
+    def __init__(self, sizes, activation="sigmoid", init="xavier_normal", seed=0, dtype=np.float64, norm=None):
         sizes = list(sizes) if not isinstance(sizes, (str, bytes)) and np.iterable(sizes) else None
         if (
             sizes is None
@@ -47,9 +52,27 @@ class MLP:
             Dense(n_in, n_out, init=init, rng=rng, dtype=self.dtype)
             for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])
         ]
+        if norm is not None and norm not in NORMS:
+            raise InputError(f"unknown norm {norm!r}; choose None or one of: {', '.join(NORMS)}")
+        self.norm = norm
+        self.norms = [NORMS[norm](n, dtype=self.dtype) for n in self.sizes[1:-1]] if norm else []
         self.pre_activations = []
         self.activations = []
         self.deltas = []
+
+    @property
+    def trainable(self):
+        """Every layer with parameters: the Dense layers, then the norms."""
+        return self.layers + self.norms
+
+    @property
+    def training(self):
+        return all(n.training for n in self.norms)
+
+    @training.setter
+    def training(self, mode):
+        for n in self.norms:
+            n.training = bool(mode)
 
     @property
     def activation(self):
@@ -62,8 +85,10 @@ class MLP:
             raise InputError(f"MLP expects input of shape (batch, {self.sizes[0]}); got {x.shape}")
         self.pre_activations, self.activations = [], []
         h = x
-        for layer in self.layers[:-1]:
+        for i, layer in enumerate(self.layers[:-1]):
             a = layer.forward(h)
+            if self.norms:
+                a = self.norms[i].forward(a)
             h = self.act.f(a)
             self.pre_activations.append(a)
             self.activations.append(h)
@@ -76,9 +101,10 @@ class MLP:
         """
         deltas = [np.asarray(dout, dtype=self.dtype)]
         grad = self.layers[-1].backward(dout)
-        for layer, a in zip(reversed(self.layers[:-1]), reversed(self.pre_activations)):
-            deltas.append(grad * self.act.df(a))
-            grad = layer.backward(deltas[-1])
+        for i in range(len(self.layers) - 2, -1, -1):
+            deltas.append(grad * self.act.df(self.pre_activations[i]))
+            grad = deltas[-1] if not self.norms else self.norms[i].backward(deltas[-1])
+            grad = self.layers[i].backward(grad)
         self.deltas = deltas[::-1]
         return grad
 
@@ -86,4 +112,5 @@ class MLP:
         return self.forward(x)
 
     def __repr__(self):
-        return f"MLP({self.sizes}, activation={self.activation!r})"
+        norm = f", norm={self.norm!r}" if self.norm else ""
+        return f"MLP({self.sizes}, activation={self.activation!r}{norm})"
