@@ -63,7 +63,8 @@ WRONG = {
 def test_every_exercise_has_a_correct_and_a_wrong_answer_here():
     later = {"leaky_relu", "leaky_relu_grad", "elu", "count_dead_units",  # tested further down
              "he_normal", "xavier_uniform", "gain", "predict_gradients",
-             "batchnorm_forward", "batchnorm_backward", "batchnorm_eval"}
+             "batchnorm_forward", "batchnorm_backward", "batchnorm_eval",
+             "residual_backward", "stack_jacobian", "branch_scale"}
     assert set(EXERCISES) - later == set(CORRECT) == set(WRONG)
 
 
@@ -263,3 +264,26 @@ def test_notebook_05_exercises():
     for name in right:
         assert run(right[name], name, seed=9).status == "passed", name
         assert run(wrong[name], name, seed=9).status == "failed", name
+
+
+def test_notebook_06_exercises():
+    def backward(dy, x, W, b, s):
+        d = s * dy
+        return dy + (d @ W.T) * (x > 0), np.maximum(x, 0).T @ d, d.sum(0)
+
+    def stack(js):
+        out = np.eye(len(js[0]))
+        for J in js:
+            out = (np.eye(len(J)) + J) @ out
+        return out
+
+    right = {"residual_backward": backward, "stack_jacobian": stack,
+             "branch_scale": lambda L: (2 ** (1 / L) - 1) ** 0.5}
+    wrong = {
+        "residual_backward": lambda dy, x, W, b, s: ((s * dy @ W.T) * (x > 0),) + backward(dy, x, W, b, s)[1:],  # no skip
+        "stack_jacobian": lambda js: stack(js[::-1]) if len(js) > 2 else stack(js) + 1,  # wrong order
+        "branch_scale": lambda L: 1 / L ** 0.5,
+    }
+    for name in right:
+        assert run(right[name], name, seed=2).status == "passed", name
+        assert run(wrong[name], name, seed=2).status == "failed", name

@@ -295,3 +295,30 @@ def test_mlp_with_norm_gradcheck_and_modes(norm):
     assert not net.training and all(not n.training for n in net.norms)
     with pytest.raises(ValueError, match="batch"):
         nn.MLP([2, 2, 2], norm="group")
+
+
+@pytest.mark.parametrize("skip", [True, False])
+def test_residual_block_and_network_gradcheck(skip):
+    rng = np.random.default_rng(6)
+    block = nn.ResidualBlock(4, activation="tanh", init="xavier_normal", scale=0.7, skip=skip, rng=rng)
+    x, g = rng.normal(size=(5, 4)), rng.normal(size=(5, 4))
+    loss = lambda: float(np.sum(g * block.forward(x)))
+    loss()
+    dx = block.backward(g)
+    assert check_gradient(loss, x, dx) < 1e-8
+    assert check_gradient(loss, block.dense.W, block.dense.dW) < 1e-8
+    net = nn.ResidualMLP(3, 5, 4, 2, activation="tanh", init="xavier_normal", scale=0.5, skip=skip, seed=1)
+    xs, ys = rng.normal(size=(6, 3)), rng.integers(0, 2, size=6)
+    net_loss = lambda: nn.softmax_cross_entropy(net.forward(xs), ys)[0]
+    dxs = net.backward(nn.softmax_cross_entropy(net.forward(xs), ys)[1])
+    assert check_gradient(net_loss, xs, dxs) < 1e-7
+    for layer in net.layers:
+        assert check_gradient(net_loss, layer.W, layer.dW) < 1e-7
+    assert len(net.deltas) == len(net.pre_activations) + 1 == 6
+
+
+def test_residual_skip_passes_the_gradient_unchanged():
+    net = nn.ResidualMLP(2, 3, 3, 2, activation="relu", scale=1.0, zero_init=True, seed=0)
+    net.forward(np.ones((4, 2)))
+    net.backward(np.ones((4, 2)))
+    assert all(np.array_equal(d, net.deltas[-2]) for d in net.deltas[:-1])  # branches are 0: dy/dx = I

@@ -78,7 +78,7 @@ def test_depth_profile_is_the_layer_gradient_norms_of_a_fresh_net():
 
 @pytest.mark.parametrize("make", [widgets.chain_explorer, widgets.message_explorer, widgets.depth_explorer,
                                   widgets.activation_explorer, widgets.propagation_explorer,
-                                  widgets.norm_explorer])
+                                  widgets.norm_explorer, widgets.residual_explorer])
 def test_explorers_update_on_every_control(make, monkeypatch):
     shown = []
     monkeypatch.setattr(plt, "show", lambda *a, **k: shown.append(plt.gcf()))
@@ -91,7 +91,7 @@ def test_explorers_update_on_every_control(make, monkeypatch):
         elif isinstance(control.value, bool):
             control.value = not control.value
         else:
-            control.value = control.max
+            control.value = control.max if control.value != control.max else control.min
     per_update = before  # figures drawn by one update
     assert len(shown) == before + per_update * (len(explorer.children) - 1)
     assert not plt.get_fignums()  # every figure was closed

@@ -141,13 +141,13 @@ class Recorder:
         if step % h.every == 0:
             h.record_steps.append(step)
             h.stats.append(layer_stats(net))
-            h.distance.append([float(np.linalg.norm(layer.W - w0) / n0)
+            h.distance.append([float(np.linalg.norm(layer.W - w0) / n0) if n0 > 0 else float("nan")
                                for layer, w0, n0 in zip(net.layers, self._initial, self._initial_norms)])
         self._before = [layer.W.copy() for layer in net.layers]
 
     def after_update(self):
-        self.history.update_ratios.append([
-            float(np.linalg.norm(layer.W - w) / max(np.linalg.norm(w), 1e-300))
+        self.history.update_ratios.append([  # undefined (NaN) for weights that are all zero
+            float(np.linalg.norm(layer.W - w) / n) if (n := np.linalg.norm(w)) > 0 else float("nan")
             for layer, w in zip(self.net.layers, self._before)])
 
 

@@ -129,3 +129,27 @@ def norm_explorer():
         batch_norm=w.Checkbox(value=True, description="batch norm"),
         batch=w.IntSlider(value=64, min=2, max=256, description="batch size", continuous_update=False),
     )
+
+
+def residual_explorer():
+    """Plain or residual, depth and branch scale: per-layer gradient norms and forward variance."""
+    from .nn import ResidualMLP
+
+    def update(depth, residual, scale):
+        x, y = data.digits()
+        net = ResidualMLP(64, 32, depth, 10, activation="relu", init="he_normal", scale=scale, skip=residual, seed=0)
+        with np.errstate(all="ignore"):
+            g = layer_grad_norms(net, x[:256], y[:256], loss="cross_entropy")
+            net.forward(x[:256])
+        variance = np.array([h.var() for h in net.pre_activations])
+        kind = f"residual, scale {scale:.2f}" if residual else "plain"
+        _show(plots.grad_norms_by_layer({kind: g}, title=f"{depth} blocks: layer 1 gets {g[0] / g[-1]:.1e} of the last"))
+        _show(plots.grad_norms_by_layer({kind: variance}, ylabel="variance of h (log scale)",
+                                        title=f"forward variance: {variance[0]:.2g} → {variance[-1]:.2g}"))
+
+    return w.interactive(
+        update,
+        depth=w.IntSlider(value=30, min=1, max=100, description="blocks", continuous_update=False),
+        residual=w.Checkbox(value=True, description="residual"),
+        scale=w.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05, description="branch scale", continuous_update=False),
+    )

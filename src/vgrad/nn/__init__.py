@@ -28,6 +28,7 @@ from .layers import Dense
 from .losses import LOSSES, log_softmax, mse, softmax_cross_entropy
 from .mlp import MLP
 from .norm import NORMS, BatchNorm, LayerNorm
+from .residual import ResidualBlock, ResidualMLP
 from .optim import SGD, Adam
 
 __all__ = [
@@ -35,6 +36,6 @@ __all__ = [
     "sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad", "linear", "linear_grad",
     "leaky_relu", "leaky_relu_grad", "elu", "elu_grad", "gelu", "gelu_grad", "gelu_tanh", "gelu_tanh_grad",
     "INITIALIZERS", "RECOMMENDED", "init_weights", "recommended_init", "Dense", "MLP",
-    "NORMS", "BatchNorm", "LayerNorm",
+    "NORMS", "BatchNorm", "LayerNorm", "ResidualBlock", "ResidualMLP",
     "LOSSES", "mse", "softmax_cross_entropy", "log_softmax", "SGD", "Adam",
 ]
