@@ -13,6 +13,8 @@ NBVAL := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 # nbgrader lives in its own environment: the tests check the course against it, and learners'
 # JupyterLab stays free of its menus.
 NBGRADER_VENV ?= .venv-nbgrader
+# Tests run two workers on two cores: one BLAS thread each, instead of each fighting the other for both.
+TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 .PHONY: help lab test notebooks solutions build clean
 
@@ -52,9 +54,9 @@ $(NBGRADER_VENV)/.installed: pyproject.toml | $(PY)
 	@touch $@
 
 test: $(VENV)/.installed-test $(NBGRADER_VENV)/.installed
-	VGRAD_NBGRADER=$(CURDIR)/$(NBGRADER_VENV)/bin/nbgrader \
+	$(TEST_ENV) VGRAD_NBGRADER=$(CURDIR)/$(NBGRADER_VENV)/bin/nbgrader \
 	$(BIN)/pytest -n $(JOBS) --dist loadfile tests solutions --nbval $(NBVAL)
-	$(BIN)/pytest -n $(JOBS) --dist loadfile notebooks --nbval-lax $(NBVAL)
+	$(TEST_ENV) $(BIN)/pytest -n $(JOBS) --dist loadfile notebooks --nbval-lax $(NBVAL)
 
 solutions: $(VENV)/.installed-test
 	$(BIN)/vgrad execute
