@@ -16,5 +16,6 @@ Small modules, each named for what it holds:
 from .errors import InputError, install_notebook_handler
 
 __version__ = "0.1.0"
+__all__ = ["InputError", "install_notebook_handler", "__version__"]
 
 install_notebook_handler()  # in a notebook, a wrong argument shows as one clear line, not a traceback

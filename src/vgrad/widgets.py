@@ -7,7 +7,7 @@ import numpy as np
 
 from . import chain, data, plots, propagation, theory
 from .diagnostics import layer_grad_norms
-from .nn import ACTIVATIONS, MLP, recommended_init
+from .nn import ACTIVATIONS, MLP, ResidualMLP, recommended_init
 
 
 def _show(fig):
@@ -133,7 +133,6 @@ def norm_explorer():
 
 def residual_explorer():
     """Plain or residual, depth and branch scale: per-layer gradient norms and forward variance."""
-    from .nn import ResidualMLP
 
     def update(depth, residual, scale):
         x, y = data.digits()

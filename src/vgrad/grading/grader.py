@@ -149,10 +149,6 @@ def _frame(data):
     return struct.pack(">Q", len(data)) + data
 
 
-def _sandbox_python():
-    return sys.executable
-
-
 def run_sandbox(cells, exercises, cases, limits, fast=True):
     """Run the cells in a sandbox process and collect its report, ({exercise: {...}}, timed_out),
     or raise ``RuntimeError`` with a one-line reason when the cells themselves never finish."""
@@ -168,11 +164,12 @@ def run_sandbox(cells, exercises, cases, limits, fast=True):
                PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
     with tempfile.TemporaryDirectory(prefix="vgrad-sandbox-") as workdir:
         proc = subprocess.Popen(
-            [_sandbox_python(), "-m", "vgrad.grading.sandbox", str(write_fd)],
+            [sys.executable, "-m", "vgrad.grading.sandbox", str(write_fd)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             pass_fds=(write_fd,), cwd=workdir, env=env, start_new_session=True)
         os.close(write_fd)
         chunks, deadline = [], time.monotonic() + limits.timeout
+        ready = threading.Event()  # set once the submission's cells have run
 
         def reader():
             with os.fdopen(read_fd, "rb") as f:
@@ -183,15 +180,17 @@ def run_sandbox(cells, exercises, cases, limits, fast=True):
                         break
                     chunks.append(block)
                     total += len(block)
+                    if not ready.is_set() and b"READY\n" in b"".join(chunks):
+                        ready.set()
 
         thread = threading.Thread(target=reader, daemon=True)
         thread.start()
         try:
             proc.stdin.write(_frame(header))
             proc.stdin.flush()
-            while b"READY\n" not in b"".join(chunks) and thread.is_alive() and time.monotonic() < deadline:
-                time.sleep(0.005)
-            if b"READY\n" in b"".join(chunks):
+            while not ready.wait(0.05) and thread.is_alive() and time.monotonic() < deadline:
+                pass
+            if ready.is_set():
                 proc.stdin.write(_frame(pickle.dumps({ex.name: [(c.args, c.kwargs) for c in cases[ex.name]]
                                                       for ex in exercises})))
                 proc.stdin.close()

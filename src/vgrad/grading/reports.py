@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from pathlib import Path
 
 
 def table(results):
@@ -58,6 +59,4 @@ def gradebook_csv(results):
 
 
 def _name(result):
-    from pathlib import Path
-
     return Path(result.path).name
