@@ -56,7 +56,6 @@ $(NBGRADER_VENV)/.installed: pyproject.toml | $(PY)
 test: $(VENV)/.installed-test $(NBGRADER_VENV)/.installed
 	$(TEST_ENV) VGRAD_NBGRADER=$(CURDIR)/$(NBGRADER_VENV)/bin/nbgrader \
 	$(BIN)/pytest -n $(JOBS) --dist loadfile tests solutions --nbval $(NBVAL)
-	$(TEST_ENV) $(BIN)/pytest -n $(JOBS) --dist loadfile notebooks --nbval-lax $(NBVAL)
 
 solutions: $(VENV)/.installed-test
 	$(BIN)/vgrad execute

@@ -64,7 +64,8 @@ def test_every_exercise_has_a_correct_and_a_wrong_answer_here():
     later = {"leaky_relu", "leaky_relu_grad", "elu", "count_dead_units",  # tested further down
              "he_normal", "xavier_uniform", "gain", "predict_gradients",
              "batchnorm_forward", "batchnorm_backward", "batchnorm_eval",
-             "residual_backward", "stack_jacobian", "branch_scale"}
+             "residual_backward", "stack_jacobian", "branch_scale",
+             "clip_by_norm", "jacobian_norm", "gradient_regime", "lstm_step", "gru_step", "cell_path_gradient"}
     assert set(EXERCISES) - later == set(CORRECT) == set(WRONG)
 
 
@@ -287,3 +288,95 @@ def test_notebook_06_exercises():
     for name in right:
         assert run(right[name], name, seed=2).status == "passed", name
         assert run(wrong[name], name, seed=2).status == "failed", name
+
+
+def test_notebook_07_exercises():
+    def clip(grads, max_norm):
+        norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+        return [g * min(1.0, max_norm / norm) for g in grads], norm
+
+    def jac(W, a, lag, transpose=True):
+        J = np.eye(len(W))
+        for a_k in a[len(a) - lag:]:
+            J = np.diag(1 - np.tanh(a_k) ** 2) @ (W.T if transpose else W) @ J
+        return float(np.linalg.norm(J, 2))
+
+    def regime(W, tol=1e-6, measure=lambda W: np.max(np.abs(np.linalg.eigvals(W)))):
+        rho = measure(W)
+        return "vanishing" if rho < 1 - tol else "exploding" if rho > 1 + tol else "neutral"
+
+    right = {"clip_by_norm": clip, "jacobian_norm": jac, "gradient_regime": regime}
+    wrong = {
+        "clip_by_norm": lambda grads, m: ([g * min(1.0, m / np.linalg.norm(g)) for g in grads],  # clips each alone
+                                          clip(grads, m)[1]),
+        "jacobian_norm": lambda W, a, lag: jac(W, a, lag, transpose=False),  # W instead of W^T
+        "gradient_regime": lambda W, tol=1e-6: regime(W, tol, measure=lambda W: np.linalg.norm(W, 2)),  # sigma_max
+    }
+    for name in right:
+        assert run(right[name], name, seed=3).status == "passed", name
+        assert run(wrong[name], name, seed=3).status == "failed", name
+    no_norm = run(lambda grads, m: clip(grads, m)[0], "clip_by_norm", seed=3)  # forgets the norm
+    assert no_norm.status == "failed" and "tuple" in no_norm.message
+
+
+def test_notebook_08_exercises():
+    from vgrad.exercises import ch08
+
+    def lstm_ifgo(x, h, c, Wx, Wh, b):  # reads the blocks as i, f, g, o: a common slip
+        H = Wh.shape[0]
+        z = x @ Wx + h @ Wh + b
+        i, f, g, o = sigmoid(z[:, :H]), sigmoid(z[:, H:2 * H]), np.tanh(z[:, 2 * H:3 * H]), sigmoid(z[:, 3 * H:])
+        c = f * c + i * g
+        return o * np.tanh(c), c
+
+    def gru_reset_outside(x, h, Wx, Wh, bx, bh):  # r applied to the bias-free product only
+        H = Wh.shape[0]
+        xz, hz = x @ Wx + bx, h @ Wh
+        z = sigmoid(xz[:, :H] + hz[:, :H] + bh[:H])
+        r = sigmoid(xz[:, H:2 * H] + hz[:, H:2 * H] + bh[H:2 * H])
+        n = np.tanh(xz[:, 2 * H:] + r * hz[:, 2 * H:] + bh[2 * H:])
+        return (1 - z) * n + z * h
+
+    def lstm(x, h, c, Wx, Wh, b):
+        z = x @ Wx + h @ Wh + b
+        i, f, o, g = np.split(z, 4, axis=1)
+        c = 1 / (1 + np.exp(-f)) * c + 1 / (1 + np.exp(-i)) * np.tanh(g)
+        return np.tanh(c) / (1 + np.exp(-o)), c
+
+    def gru(x, h, Wx, Wh, bx, bh):
+        (xz, xr, xn), (hz, hr, hn) = np.split(x @ Wx + bx, 3, axis=1), np.split(h @ Wh + bh, 3, axis=1)
+        z, r = 1 / (1 + np.exp(-(xz + hz))), 1 / (1 + np.exp(-(xr + hr)))
+        return (1 - z) * np.tanh(xn + r * hn) + z * h
+
+    right = {"lstm_step": lstm, "gru_step": gru, "cell_path_gradient": lambda f, lag: np.prod(f[len(f) - lag:], axis=0)}
+    wrong = {"lstm_step": lstm_ifgo, "gru_step": gru_reset_outside,
+             "cell_path_gradient": lambda f, lag: np.prod(f[-lag:], axis=0)}  # f[-0:] is all of f
+    for name in right:
+        assert run(right[name], name, seed=4).status == "passed", name
+        assert run(wrong[name], name, seed=4).status == "failed", name
+    assert run(ch08._lstm_step, "lstm_step", seed=4).status != "passed"  # the course's own answer earns nothing
+
+
+def test_step_references_reproduce_the_recurrent_layers():
+    from vgrad.exercises import ch07, ch08
+    from vgrad.nn import GRU, LSTM, RNN
+
+    xs = np.random.default_rng(0).normal(size=(3, 7, 2))
+    lstm, gru = LSTM(2, 4, forget_bias=1.0, input_bias=-0.5, seed=1), GRU(2, 4, update_bias=0.5, seed=1)
+    h, c, hg = np.zeros((3, 4)), np.zeros((3, 4)), np.zeros((3, 4))
+    for t in range(7):
+        h, c = ch08._lstm_step(xs[:, t], h, c, lstm.Wx, lstm.Wh, lstm.b)
+        hg = ch08._gru_step(xs[:, t], hg, gru.Wx, gru.Wh, gru.bx, gru.bh)
+    assert np.allclose(h, lstm.forward(xs)[:, -1], atol=1e-14) and np.allclose(hg, gru.forward(xs)[:, -1], atol=1e-14)
+
+    rnn = RNN(2, 4, seed=2)  # the Jacobian reference bounds what BPTT carries back, and reaches it
+    out = rnn.forward(xs[:1])
+    a = rnn.cache[2][0]
+    J = np.eye(4)
+    for a_k in a[1:]:
+        J = np.diag(1 - np.tanh(a_k) ** 2) @ rnn.Wh.T @ J
+    u, s, vt = np.linalg.svd(J)
+    dh = np.zeros_like(out)
+    dh[0, -1] = u[:, 0]  # the top left singular vector of dh_T/dh_1 is the gradient it amplifies most
+    rnn.backward(dh)
+    assert np.linalg.norm(rnn.dh_total[0, 0]) == pytest.approx(ch07._jacobian_norm(rnn.Wh, a, 6), rel=1e-10)

@@ -27,7 +27,21 @@ FIGURES = {
         [np.random.default_rng(0).uniform(size=(20, 4)) for _ in range(3)],
         [10.0 ** -k * np.random.default_rng(k).normal(size=(20, 4)) for k in range(4)]),
     "update_ratios": lambda: plots.update_ratios(_history()),
+    "gradient_by_lag": lambda: plots.gradient_by_lag({"a": np.logspace(0, -5, 6), "b": np.zeros(6)},
+                                                     theory={"a": np.ones(6)}, panels={"p": ["a"], "q": ["b"]}),
+    "sequence_runs": lambda: plots.sequence_runs(_sequence_histories(), clip=1.0, chance=1.4),
+    "accuracy_curves": lambda: plots.accuracy_curves(_sequence_histories(), chance=0.25),
 }
+
+
+def _sequence_histories():
+    from vgrad.train import SequenceHistory
+
+    ok = SequenceHistory(loss=list(np.linspace(1.4, 0.1, 30)), accuracy=list(np.linspace(0.25, 1, 30)),
+                         grad_norm=list(np.logspace(2, -1, 30)), clip=1.0)
+    blown = SequenceHistory(loss=[1.4, 30.0, float("nan")], accuracy=[0.25, 0.2, 0.25],
+                            grad_norm=[10.0, 1e9, float("nan")], diverged_at=2)
+    return {"clipped": ok, "diverged": blown}
 
 
 def _history():
@@ -78,7 +92,8 @@ def test_depth_profile_is_the_layer_gradient_norms_of_a_fresh_net():
 
 @pytest.mark.parametrize("make", [widgets.chain_explorer, widgets.message_explorer, widgets.depth_explorer,
                                   widgets.activation_explorer, widgets.propagation_explorer,
-                                  widgets.norm_explorer, widgets.residual_explorer])
+                                  widgets.norm_explorer, widgets.residual_explorer, widgets.rnn_explorer,
+                                  widgets.cell_state_explorer])
 def test_explorers_update_on_every_control(make, monkeypatch):
     shown = []
     monkeypatch.setattr(plt, "show", lambda *a, **k: shown.append(plt.gcf()))

@@ -305,3 +305,67 @@ def propagation_profile(q, g, q_star=None, chi1=None, title="Signal propagation"
         ax.grid(True, which="major", alpha=0.3)
     fig.suptitle(title)
     return fig
+
+
+def gradient_by_lag(curves, theory=None, panels=None, ylabel="‖∂L/∂h at lag‖ (log scale)",
+                    title="Gradient reaching back through time"):
+    """Gradient against time lag (0 = the last step), one line per run; ``theory``: a dict of dashed lines
+    with the same labels. ``panels`` groups labels into side-by-side panels: {panel title: [labels]}."""
+    panels = panels or {title: list(curves)}
+    fig, axes = _figure(ncols=len(panels), width=5.2 * len(panels) + 1.2, height=3.9)
+    axes = np.atleast_1d(axes)
+    for ax, (panel, labels) in zip(axes, panels.items()):
+        for colour, label in zip(PALETTE, labels):
+            values = np.asarray(curves[label], dtype=np.float64)
+            ax.semilogy(np.where(values > 0, values, np.nan), color=colour, label=label)
+            if theory and label in theory:
+                ax.semilogy(theory[label], color=colour, linestyle="--", linewidth=1.0)
+        ax.set(xlabel="time lag T − t (steps back from the end)", ylabel=ylabel, title=panel)
+        ax.legend(fontsize="small")
+        ax.grid(True, which="major", alpha=0.3)
+    if len(panels) > 1:
+        fig.suptitle(title)
+    return fig
+
+
+def sequence_runs(histories, clip=None, chance=None, title="Training a recurrent network"):
+    """Left: loss per step; right: global gradient norm before clipping (with the clipping threshold).
+    A run that diverged ends in a cross at its last finite value, labelled with the step of the NaN/inf."""
+    fig, (left, right) = _figure(ncols=2, width=11.0, height=3.9)
+    for colour, (label, h) in zip(PALETTE, histories.items()):
+        for ax, values in ((left, h.loss), (right, h.grad_norm)):
+            values = np.asarray(values, dtype=np.float64)
+            finite = np.isfinite(values)
+            ax.semilogy(np.where(finite, values, np.nan), color=colour, linewidth=1.0, label=label)
+            if h.diverged_at is not None and finite.any():
+                last = np.flatnonzero(finite)[-1]
+                ax.plot(last, values[last], "x", color=colour, markersize=10, markeredgewidth=2)
+                ax.annotate(f"not finite at step {h.diverged_at}", (last, values[last]), xytext=(8, -4),
+                            textcoords="offset points", color=colour, fontsize="small")
+    if chance is not None:
+        left.axhline(chance, **BOUND_STYLE, label="guessing")
+    if clip is not None:
+        right.axhline(clip, **BOUND_STYLE, label=f"clipping threshold {clip:g}")
+    left.set(xlabel="training step", ylabel="cross-entropy loss (log scale)", title="loss")
+    right.set(xlabel="training step", ylabel="‖gradient‖ before clipping (log scale)", title="gradient norm")
+    for ax in (left, right):
+        ax.legend(fontsize="small")
+        ax.grid(True, which="major", alpha=0.3)
+    fig.suptitle(title)
+    return fig
+
+
+def accuracy_curves(histories, smooth=10, chance=None, title="Batch accuracy while training"):
+    """Running mean of the batch accuracy against step, one line per run."""
+    fig, ax = _figure()
+    for colour, (label, h) in zip(PALETTE, histories.items()):
+        acc = np.asarray(h.accuracy, dtype=np.float64)
+        if len(acc) >= smooth:
+            ax.plot(np.arange(smooth - 1, len(acc)), np.convolve(acc, np.ones(smooth) / smooth, mode="valid"),
+                    color=colour, label=label)
+    if chance is not None:
+        ax.axhline(chance, **BOUND_STYLE, label="chance")
+    ax.set(xlabel="training step", ylabel=f"accuracy (mean of {smooth} batches)", title=title, ylim=(0, 1.02))
+    ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
+    return fig

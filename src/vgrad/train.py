@@ -1,9 +1,14 @@
-"""A plain training loop: minibatch gradient descent on an ``MLP``, with diagnostics recorded."""
+"""Training loops: ``train`` (an ``MLP``, with diagnostics recorded) and ``train_sequence`` (a recurrent
+``SequenceClassifier`` on fresh batches of a task, with optional gradient clipping)."""
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from .diagnostics import Recorder, _loss_fn
 from .errors import InputError
-from .nn.optim import SGD
+from .nn.losses import softmax_cross_entropy
+from .nn.optim import SGD, Adam
+from .nn.recurrent import clip_by_norm, global_norm
 
 
 def accuracy(net, x, y):
@@ -37,3 +42,65 @@ def train(net, x, y, loss="cross_entropy", optimizer=None, steps=300, batch_size
             optimizer.step(net.trainable)
             recorder.after_update()
     return recorder.history
+
+
+@dataclass
+class SequenceHistory:
+    """Per step of ``train_sequence``: loss, batch accuracy, global gradient norm before clipping."""
+    loss: list = field(default_factory=list)
+    accuracy: list = field(default_factory=list)
+    grad_norm: list = field(default_factory=list)
+    clip: float = None
+    diverged_at: int = None  # the step whose loss or gradient was not finite, if any
+
+    @property
+    def steps(self):
+        return len(self.loss)
+
+    @property
+    def clipped_fraction(self):
+        """Fraction of steps at which clipping scaled the gradient down."""
+        if self.clip is None or not self.grad_norm:
+            return 0.0
+        return float(np.mean(np.array(self.grad_norm) > self.clip))
+
+
+def train_sequence(model, task, steps=400, optimizer=None, clip=None, batch_size=64, seed=0,
+                   stop_at=None, window=10):
+    """Train a ``SequenceClassifier`` on fresh batches ``task(batch_size, seed=...)`` -> (x, y).
+
+    ``clip`` rescales the gradients to global norm ``clip`` when they are longer (clip-by-norm).
+    Stops early once the mean batch accuracy of the last ``window`` steps reaches ``stop_at``, and at
+    the first step whose loss or gradient norm is not finite (``history.diverged_at``).
+    """
+    optimizer = optimizer or Adam(lr=1e-2)
+    history = SequenceHistory(clip=clip)
+    batches = np.random.default_rng(seed)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(steps):
+            x, y = task(batch_size, seed=int(batches.integers(2**31)))
+            logits = model.forward(x)
+            value, dlogits = softmax_cross_entropy(logits, y)
+            model.backward(dlogits)
+            grads = model.grads()
+            if clip is not None:
+                grads, norm = clip_by_norm(grads, clip)
+                _set_grads(model, grads)
+            else:
+                norm = global_norm(grads)
+            history.loss.append(float(value))
+            history.accuracy.append(float(np.mean(np.argmax(logits, axis=1) == y)))
+            history.grad_norm.append(norm)
+            if not (np.isfinite(value) and np.isfinite(norm)):
+                history.diverged_at = step
+                break
+            optimizer.step(model.trainable)
+            if stop_at is not None and step + 1 >= window and np.mean(history.accuracy[-window:]) >= stop_at:
+                break
+    return history
+
+
+def _set_grads(model, grads):
+    pairs = [(layer, "d" + p) for layer in model.trainable for p in layer.params]
+    for (layer, name), g in zip(pairs, grads):
+        setattr(layer, name, g)

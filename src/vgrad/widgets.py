@@ -5,7 +5,7 @@ import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import chain, data, plots, propagation, theory
+from . import bptt, chain, data, plots, propagation, theory
 from .diagnostics import layer_grad_norms
 from .nn import ACTIVATIONS, MLP, ResidualMLP, recommended_init
 
@@ -151,4 +151,44 @@ def residual_explorer():
         depth=w.IntSlider(value=30, min=1, max=100, description="blocks", continuous_update=False),
         residual=w.Checkbox(value=True, description="residual"),
         scale=w.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05, description="branch scale", continuous_update=False),
+    )
+
+
+def rnn_explorer():
+    """A vanilla RNN at initialisation: spectral radius of W_hh, sequence length and activation -> gradient
+    reaching each step back, with the bound (gamma * radius)^lag."""
+
+    def update(radius, length, activation):
+        measured, bound = bptt.rnn_lag_profile(radius, length=length, activation=activation)
+        label = f"{activation}, spectral radius {radius:g}"
+        _show(plots.gradient_by_lag({label: measured}, theory={label: bound},
+                                    title=f"{length - 1} steps back: {measured[-1]:.2e} (bound {bound[-1]:.2e})"))
+
+    return w.interactive(
+        update,
+        radius=w.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.05, description="spectral radius",
+                             continuous_update=False),
+        length=w.IntSlider(value=100, min=5, max=300, step=5, description="length T", continuous_update=False),
+        activation=w.Dropdown(options=["tanh", "linear", "relu", "sigmoid"], value="tanh", description="activation"),
+    )
+
+
+def cell_state_explorer():
+    """An LSTM at initialisation: forget-gate bias and sequence length -> dc_T/dc_{T-lag} along the cell
+    state, against sigma(b_f)^lag and the forget bias 1 of Jozefowicz et al. (2015)."""
+
+    def update(forget_bias, length):
+        curves, theory = {}, {}
+        for b in dict.fromkeys((forget_bias, 1.0)):
+            label = f"forget bias {b:g}"
+            curves[label], theory[label] = bptt.cell_state_profile(b, length=length)
+        mine = curves[f"forget bias {forget_bias:g}"][-1]
+        _show(plots.gradient_by_lag(curves, theory=theory, ylabel="median ∂c_T/∂c_(T−lag) (log scale)",
+                                    title=f"{length - 1} steps back along the cell state: {mine:.2e}"))
+
+    return w.interactive(
+        update,
+        forget_bias=w.FloatSlider(value=3.0, min=-2.0, max=8.0, step=0.5, description="forget bias",
+                                  continuous_update=False),
+        length=w.IntSlider(value=100, min=5, max=300, step=5, description="length T", continuous_update=False),
     )

@@ -8,6 +8,7 @@
   tanh, Adam lr 1e-2, 3000 steps of 64, seeds 0-2): a linear model reaches 66 % training accuracy,
   one hidden layer of 48 units (242 parameters) 79-85 %, three hidden layers of 8 (186 parameters)
   99-100 %; ``tests/test_diagnostics.py`` checks it for seed 0.
+- ``flag_recall()``: a long-range memory task for recurrent networks (notebooks 07 and 08).
 """
 import gzip
 from functools import lru_cache
@@ -69,3 +70,24 @@ def one_hot(y, classes):
     out = np.zeros((len(y), classes))
     out[np.arange(len(y)), y] = 1.0
     return out
+
+
+def flag_recall(n, length, symbols=4, seed=0):
+    """Remember the first symbol of a sequence until its end.
+
+    Each of the n sequences has ``length`` steps, each step a one-hot symbol out of ``symbols``, plus one
+    more input channel, the flag, which is on at step 0 only. The label is the symbol at step 0, to be
+    given after the last step: ``length - 1`` steps later. The other steps are random symbols from the
+    same alphabet — distractors — so chance is 1 / symbols.
+    Returns x (n, length, symbols + 1) float64, y (n,) int.
+    """
+    if not (isinstance(length, (int, np.integer)) and length >= 1):
+        raise InputError(f"length must be a whole number >= 1; got {length!r}")
+    if not (isinstance(symbols, (int, np.integer)) and symbols >= 2):
+        raise InputError(f"symbols must be a whole number >= 2; got {symbols!r}")
+    rng = np.random.default_rng(seed)
+    seq = rng.integers(0, symbols, size=(n, length))
+    x = np.zeros((n, length, symbols + 1))
+    x[np.arange(n)[:, None], np.arange(length)[None, :], seq] = 1.0
+    x[:, 0, symbols] = 1.0
+    return x, seq[:, 0]

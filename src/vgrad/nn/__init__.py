@@ -30,6 +30,7 @@ from .mlp import MLP
 from .norm import NORMS, BatchNorm, LayerNorm
 from .recurrent import GRU, LSTM, RNN, clip_by_norm, clip_by_value, global_norm
 from .residual import ResidualBlock, ResidualMLP
+from .sequence import SequenceClassifier
 from .optim import SGD, Adam
 
 __all__ = [
@@ -38,6 +39,6 @@ __all__ = [
     "leaky_relu", "leaky_relu_grad", "elu", "elu_grad", "gelu", "gelu_grad", "gelu_tanh", "gelu_tanh_grad",
     "INITIALIZERS", "RECOMMENDED", "init_weights", "recommended_init", "Dense", "MLP",
     "NORMS", "BatchNorm", "LayerNorm", "ResidualBlock", "ResidualMLP",
-    "RNN", "LSTM", "GRU", "clip_by_norm", "clip_by_value", "global_norm",
+    "RNN", "LSTM", "GRU", "SequenceClassifier", "clip_by_norm", "clip_by_value", "global_norm",
     "LOSSES", "mse", "softmax_cross_entropy", "log_softmax", "SGD", "Adam",
 ]
