@@ -4,8 +4,8 @@ Plain functions over the cells of ``vgrad.nn.recurrent``, used by notebooks 07 a
 """
 import numpy as np
 
-from .errors import InputError
 from .data import flag_recall
+from .errors import InputError
 from .nn.activations import sigmoid
 from .nn.recurrent import LSTM, RNN
 
