@@ -308,9 +308,10 @@ def propagation_profile(q, g, q_star=None, chi1=None, title="Signal propagation"
 
 
 def gradient_by_lag(curves, theory=None, panels=None, ylabel="‖∂L/∂h at lag‖ (log scale)",
-                    title="Gradient reaching back through time"):
+                    title="Gradient reaching back through time", theory_label="theory"):
     """Gradient against time lag (0 = the last step), one line per run; ``theory``: a dict of dashed lines
-    with the same labels. ``panels`` groups labels into side-by-side panels: {panel title: [labels]}."""
+    with the same labels (named ``theory_label`` in the legend). ``panels`` groups labels into side-by-side
+    panels: {panel title: [labels]}."""
     panels = panels or {title: list(curves)}
     fig, axes = _figure(ncols=len(panels), width=5.2 * len(panels) + 1.2, height=3.9)
     axes = np.atleast_1d(axes)
@@ -320,6 +321,8 @@ def gradient_by_lag(curves, theory=None, panels=None, ylabel="‖∂L/∂h at la
             ax.semilogy(np.where(values > 0, values, np.nan), color=colour, label=label)
             if theory and label in theory:
                 ax.semilogy(theory[label], color=colour, linestyle="--", linewidth=1.0)
+        if theory and any(label in theory for label in labels):
+            ax.plot([], [], color="#000000", linestyle="--", linewidth=1.0, label=f"dashed: {theory_label}")
         ax.set(xlabel="time lag T − t (steps back from the end)", ylabel=ylabel, title=panel)
         ax.legend(fontsize="small")
         ax.grid(True, which="major", alpha=0.3)

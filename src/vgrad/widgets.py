@@ -161,7 +161,7 @@ def rnn_explorer():
     def update(radius, length, activation):
         measured, bound = bptt.rnn_lag_profile(radius, length=length, activation=activation)
         label = f"{activation}, spectral radius {radius:g}"
-        _show(plots.gradient_by_lag({label: measured}, theory={label: bound},
+        _show(plots.gradient_by_lag({label: measured}, theory={label: bound}, theory_label="bound (γρ)^lag",
                                     title=f"{length - 1} steps back: {measured[-1]:.2e} (bound {bound[-1]:.2e})"))
 
     return w.interactive(
@@ -183,7 +183,8 @@ def cell_state_explorer():
             label = f"forget bias {b:g}"
             curves[label], theory[label] = bptt.cell_state_profile(b, length=length)
         mine = curves[f"forget bias {forget_bias:g}"][-1]
-        _show(plots.gradient_by_lag(curves, theory=theory, ylabel="median ∂c_T/∂c_(T−lag) (log scale)",
+        _show(plots.gradient_by_lag(curves, theory=theory, theory_label="σ(b_f)^lag",
+                                    ylabel="median ∂c_T/∂c_(T−lag) (log scale)",
                                     title=f"{length - 1} steps back along the cell state: {mine:.2e}"))
 
     return w.interactive(
