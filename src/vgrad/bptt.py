@@ -6,7 +6,7 @@ import numpy as np
 
 from .data import flag_recall
 from .errors import InputError
-from .nn.activations import sigmoid
+from .nn.activations import max_derivative, sigmoid
 from .nn.recurrent import LSTM, RNN
 
 
@@ -60,7 +60,7 @@ def rnn_lag_profile(radius, length=100, activation="tanh", hidden=64, inputs=8, 
     cell = RNN(inputs, hidden, activation=activation, seed=seed)
     cell.Wh *= radius
     x = np.random.default_rng(seed + 1).normal(size=(batch, length, inputs))
-    gamma = float(cell.act.df(np.linspace(-10, 10, 20001)).max())
+    gamma = max_derivative(cell.act)
     with np.errstate(over="ignore"):
         bound = (gamma * radius) ** np.arange(length, dtype=np.float64)
     return gradient_by_lag(cell, x, seed=seed), bound

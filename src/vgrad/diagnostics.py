@@ -16,23 +16,15 @@ every step and each layer's distance from its initial weights; ``diagnose`` read
 names the problem with its evidence.
 """
 from contextlib import contextmanager
-from functools import lru_cache
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .errors import InputError
+from .nn.activations import max_derivative
 from .nn.losses import LOSSES
 
 SATURATION = 0.1  # f'(a) below this fraction of the activation's largest derivative
-_GRID = np.linspace(-10, 10, 20001)
-
-
-@lru_cache(maxsize=None)
-def _max_derivative(act):
-    return float(act.df(_GRID).max())
-
-
 def _loss_fn(loss):
     try:
         return LOSSES[loss]
@@ -84,7 +76,7 @@ def layer_stats(net):
     """
     if not net.deltas or not net.activations and len(net.layers) > 1:
         raise InputError("layer_stats reads the last forward and backward pass: run both first")
-    df_max = _max_derivative(net.act)
+    df_max = max_derivative(net.act)
     derivs = [net.act.df(a) for a in net.pre_activations]
     return {
         "weight_grad_norm": np.array([np.linalg.norm(layer.dW) for layer in net.layers]),
