@@ -85,7 +85,7 @@ def train_sequence(model, task, steps=400, optimizer=None, clip=None, batch_size
             grads = model.grads()
             if clip is not None:
                 grads, norm = clip_by_norm(grads, clip)
-                _set_grads(model, grads)
+                model.set_grads(grads)
             else:
                 norm = global_norm(grads)
             history.loss.append(float(value))
@@ -98,9 +98,3 @@ def train_sequence(model, task, steps=400, optimizer=None, clip=None, batch_size
             if stop_at is not None and step + 1 >= window and np.mean(history.accuracy[-window:]) >= stop_at:
                 break
     return history
-
-
-def _set_grads(model, grads):
-    pairs = [(layer, "d" + p) for layer in model.trainable for p in layer.params]
-    for (layer, name), g in zip(pairs, grads):
-        setattr(layer, name, g)

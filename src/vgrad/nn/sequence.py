@@ -37,9 +37,17 @@ class SequenceClassifier:
         dh[:, -1] = self.readout.backward(dlogits)
         return self.cell.backward(dh)
 
+    def _grad_slots(self):
+        return [(layer, "d" + p) for layer in self.trainable for p in layer.params]
+
     def grads(self):
         """Every parameter gradient, cell first, in the order of ``params``."""
-        return [getattr(layer, "d" + p) for layer in self.trainable for p in layer.params]
+        return [getattr(layer, name) for layer, name in self._grad_slots()]
+
+    def set_grads(self, grads):
+        """Replace the gradients, in the order of ``grads()`` (after clipping, say)."""
+        for (layer, name), g in zip(self._grad_slots(), grads, strict=True):
+            setattr(layer, name, g)
 
     def __repr__(self):
         H = self.readout.fan_in
