@@ -15,7 +15,8 @@ import pytest
 
 from vgrad import cli
 from vgrad.grading.batch import grade_many
-from vgrad.grading.grader import Limits, Unreadable, grade_submission, read_cells
+from vgrad.grading.grader import Limits, grade_submission
+from vgrad.grading.notebook_file import Unreadable, read_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = nbformat.read(ROOT / "solutions" / "01_chain_rule.ipynb", as_version=4)
