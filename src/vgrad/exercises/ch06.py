@@ -26,7 +26,7 @@ def _block_cases(rng):
 register(Exercise(
     name="residual_backward", label="Exercise 6.1", notebook="06_residual_networks", points=3,
     reference=_block_backward, cases=_block_cases, compare=close_each(rtol=1e-8, atol=1e-12),
-    protected=(_block_backward,),
+    protected=(_block_backward, ResidualBlock.backward),
     hints=(
         "Forward: u = relu(x), y = x + scale * (u @ W + b). Go backward through the branch first: "
         "dW = u.T @ (scale * dy), db = sum of scale * dy over the batch.",
