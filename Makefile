@@ -32,9 +32,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
 	$(PIP_INSTALL) --upgrade pip || { rm -rf $(VENV); exit 1; }
 
-# Reinstalled only when pyproject.toml changes.
+# Reinstalled only when pyproject.toml changes. The extras: lab (JupyterLab), course (vgrad build and
+# execute), test; the course's plain dependencies are all that grading needs.
 $(VENV)/.installed-lab: pyproject.toml | $(PY)
-	$(PIP_INSTALL) -e .
+	$(PIP_INSTALL) -e '.[lab,course]'
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	@# a course needs no JupyterLab news or update pop-ups
 	@echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
@@ -42,7 +43,7 @@ $(VENV)/.installed-lab: pyproject.toml | $(PY)
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PIP_INSTALL) -e '.[test]'
+	$(PIP_INSTALL) -e '.[lab,course,test]'
 	@touch $@
 
 lab: $(VENV)/.installed-lab

@@ -18,10 +18,13 @@ def pyproject():
         return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     from importlib.metadata import metadata, requires  # the installed copy of the same file
 
-    reqs = [r for r in requires("vgrad")]
+    reqs = [Requirement(r) for r in requires("vgrad")]
+    extras = {}
+    for extra in metadata("vgrad").get_all("Provides-Extra") or []:
+        extras[extra] = [f"{r.name}{r.specifier}" for r in reqs if r.marker and r.marker.evaluate({"extra": extra})]
     return {
-        "dependencies": [r for r in reqs if "extra ==" not in r],
-        "optional-dependencies": {"test": [r.split(";")[0] for r in reqs if 'extra == "test"' in r]},
+        "dependencies": [str(r) for r in reqs if not r.marker],
+        "optional-dependencies": extras,
         "requires-python": metadata("vgrad")["Requires-Python"],
     }
 
@@ -30,7 +33,9 @@ def as_specs(lines):
     out = {}
     for line in lines:
         req = Requirement(line)
-        out[canonicalize_name(req.name)] = str(req.specifier)
+        name = canonicalize_name(req.name)
+        assert out.get(name, str(req.specifier)) == str(req.specifier), f"{name} is listed with two versions"
+        out[name] = str(req.specifier)
     return out
 
 
@@ -43,8 +48,9 @@ def conda():
 
 
 def test_conda_and_pip_list_the_same_packages_and_versions():
+    """conda installs everything: the course's dependencies and every extra (lab, course, test)."""
     project = pyproject()
-    pip_specs = as_specs(project["dependencies"] + project["optional-dependencies"]["test"])
+    pip_specs = as_specs(project["dependencies"] + sum(project["optional-dependencies"].values(), []))
     conda_specs, _ = conda()
     python = conda_specs.pop("python")
     conda_specs.pop("pip")
@@ -60,3 +66,27 @@ def test_conda_and_pip_list_the_same_packages_and_versions():
 def test_conda_installs_the_course_package_itself():
     _, pip_section = conda()
     assert pip_section == [{"pip": ["-e ."]}]
+
+
+def test_the_grader_needs_neither_jupyterlab_nor_the_course_tools():
+    """Gradescope's image installs only the dependencies: JupyterLab and nbclient are extras."""
+    project = pyproject()
+    base = set(as_specs(project["dependencies"]))
+    assert not base & {"jupyterlab", "ipykernel", "nbformat", "nbclient"}
+    extras = project["optional-dependencies"]
+    assert {"jupyterlab", "ipykernel"} <= set(as_specs(extras["lab"]))
+    assert {"nbformat", "nbclient"} <= set(as_specs(extras["course"]))
+
+
+def test_vgrad_build_without_the_course_extra_says_what_to_install(monkeypatch, capsys):
+    import importlib.util
+
+    from vgrad import cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in ("nbformat", "nbclient") else real(name, *a))
+    for command in (["build", "--check"], ["execute", "solutions/01_chain_rule.ipynb"]):
+        assert cli.main(command) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "pip install 'vgrad[course]'" in err, err

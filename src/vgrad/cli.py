@@ -5,13 +5,17 @@
     vgrad execute [NB ...]   run solution notebooks and store their outputs (default: all)
     vgrad grade PATH ...     grade submitted notebooks (files or folders); see lessons/grading.md
     vgrad gradescope-zip     build Gradescope's autograder zip
+
+``build`` and ``execute`` need the extra ``vgrad[course]`` (nbformat, nbclient); grading needs only the
+course's plain dependencies.
 """
 import argparse
+import importlib.util
 import sys
 import time
 from pathlib import Path
 
-from . import course
+COURSE_TOOLS = {"build": ("nbformat",), "execute": ("nbformat", "nbclient", "ipykernel")}
 
 
 def main(argv=None):
@@ -37,29 +41,39 @@ def main(argv=None):
     g.add_argument("--run-all-cells", action="store_true",
                    help="run every code cell, experiments included (default: definitions only, unless needed)")
     g.add_argument("--seed", type=int, default=None, help="fix the test inputs (default: new ones every run)")
+    g.add_argument("--isolation", choices=("auto", "full", "reduced"), default="auto",
+                   help="auto: the best this machine gives (default); full: refuse to grade without "
+                        "bubblewrap's sandbox; reduced: a plain process (see lessons/grading.md)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     z = sub.add_parser("gradescope-zip", help="build the Gradescope autograder zip")
     z.add_argument("--out", default="vgrad-autograder.zip")
     args = parser.parse_args(argv)
-    try:
-        if args.command == "gradescope-zip":
-            from .grading.gradescope import build_zip
+    if args.command == "gradescope-zip":
+        from .grading.gradescope import build_zip
 
-            names = build_zip(args.out)
-            print(f"wrote {args.out} ({len(names)} files): upload it as the autograder of a Gradescope "
-                  "programming assignment")
-            return 0
-        if args.command == "build":
-            return _build(args)
-        if args.command == "grade":
-            return _grade(args)
-        return _execute(args)
+        names = build_zip(args.out)
+        print(f"wrote {args.out} ({len(names)} files): upload it as the autograder of a Gradescope "
+              "programming assignment (base image: Ubuntu 24.04)")
+        return 0
+    if args.command == "grade":
+        return _grade(args)
+    missing = [m for m in COURSE_TOOLS[args.command] if importlib.util.find_spec(m) is None]
+    if missing:
+        print(f"vgrad {args.command} needs {', '.join(missing)} (not installed): "
+              "pip install 'vgrad[course]'", file=sys.stderr)
+        return 2
+    from . import course
+
+    try:
+        return _build(args) if args.command == "build" else _execute(args)
     except course.BuildError as err:
         print(f"vgrad {args.command}: {err}", file=sys.stderr)
         return 2
 
 
 def _build(args):
+    from . import course
+
     if args.check:
         out_of_date = course.stale(args.solutions, args.notebooks)
         for name in out_of_date:
@@ -74,6 +88,8 @@ def _build(args):
 
 def _execute(args):
     from nbclient.exceptions import CellExecutionError
+
+    from . import course
 
     paths = [Path(p) for p in args.paths] or sorted(Path("solutions").glob("*.ipynb"))
     for path in paths:
@@ -99,8 +115,16 @@ def _grade(args):
     if args.format == "gradescope" and len(paths) != 1:
         print("vgrad grade: --format gradescope takes exactly one submission", file=sys.stderr)
         return 2
+    from .grading.isolation import detect
+
+    level = detect(args.isolation != "reduced")
+    if args.isolation == "full" and level.name != "full":
+        print(f"vgrad grade: full isolation is not available here ({level.detail})", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        print(f"vgrad grade: {level}", file=sys.stderr)
     limits = Limits(cell_timeout=args.cell_timeout, call_timeout=args.call_timeout, timeout=args.timeout,
-                    memory_mb=args.memory, run_all_cells=args.run_all_cells)
+                    memory_mb=args.memory, run_all_cells=args.run_all_cells, isolation=args.isolation)
     results = grade_many(paths, jobs=args.jobs, progress=not args.quiet and len(paths) > 1,
                          notebook=args.notebook, limits=limits, seed=args.seed)
     if args.out:
