@@ -162,21 +162,46 @@ def run(fn, name=None, seed=NOTEBOOK_SEED, time_limit=TIME_LIMIT):
     return judge(ex, cases, outcomes, time_limit)
 
 
+def checks_raise():
+    """True when a check that does not pass must raise rather than print: when nbgrader grades.
+
+    nbgrader scores a grade cell by whether it raises, so a check that only printed would give full
+    marks to a blank or wrong answer. We go by nbgrader's own signal: its autograde and validate set
+    NBGRADER_EXECUTION ("autograde" / "validate") around the execution (nbgrader/converters/autograde.py,
+    nbgrader/validator.py), and the kernel they start inherits it. It is nbgrader's documented way
+    for a notebook to tell (its FAQ: "Can I modify the notebook behavior during autograding or
+    validation?"), needs nothing from the instructor, works on the notebooks exactly as shipped, and
+    covers validate too; hidden tests in the grade cells, the other candidate, come back only at
+    autograde (not validate) and only for a release generated from solutions/. A learner's kernel in
+    JupyterLab never has the variable, so there a check prints and "Run All" goes on.
+
+    VGRAD_CHECK_RAISES, when set, decides instead: "1" raises (for another grader that scores by
+    exceptions), any other value (say "0") never raises.
+    """
+    override = os.environ.get("VGRAD_CHECK_RAISES")
+    if override:
+        return override == "1"
+    return bool(os.environ.get("NBGRADER_EXECUTION"))
+
+
 def check(fn, name=None):
     """Test your function for an exercise and print the verdict; on a failure, also a hint.
 
     ``check(sigmoid_prime)`` finds the exercise by the function's name;
     ``check(my_version, "sigmoid_prime")`` names it explicitly.
 
-    With the environment variable VGRAD_CHECK_RAISES=1 (for nbgrader's autograde, which scores a
-    grade cell by whether it raises), a check that does not pass raises AssertionError instead.
+    Under nbgrader's autograde or validate (see ``checks_raise``), a check that does not pass
+    raises AssertionError instead, so that it scores 0 there.
     """
+    graded = checks_raise()
     try:
         res = run(fn, name)
     except Exception as exc:  # a fault of the course's own, never the learner's problem to debug
+        if graded:  # a check that could not run has not shown the work correct: no points
+            raise AssertionError(f"The check itself failed ({type(exc).__name__}: {exc}).") from exc
         print(f"The check itself failed ({type(exc).__name__}: {exc}). Please report this; your work is safe.")
         return
-    if not res.passed and os.environ.get("VGRAD_CHECK_RAISES") == "1":
+    if not res.passed and graded:
         raise AssertionError(res.message)
     if res.passed:
         print("✅ " + res.message)
