@@ -34,7 +34,7 @@ class Limits:
     call_timeout: float = 5.0  # seconds per call of an exercise function
     timeout: float = 120.0  # seconds for the whole submission
     memory_mb: int = 2048  # address space of the sandbox process
-    processes: int = 256  # RLIMIT_NPROC where it applies (not as root)
+    processes: int = 64  # processes and threads: a pids cgroup, or RLIMIT_NPROC for an unprivileged uid
     run_all_cells: bool = False  # False: only imports, definitions and constants, unless a function needs more
     isolation: str = "auto"  # "auto": the best this machine gives (see isolation.detect); "reduced": no bubblewrap
 
@@ -129,7 +129,7 @@ def _limits_header(cells, exercises, limits, fast):
     }).encode()
 
 
-def run_sandbox(cells, exercises, cases, limits, deadline, fast=True, level=None):
+def run_sandbox(cells, exercises, cases, limits, deadline, fast=True):
     """Run the cells in a fresh sandbox, test ``exercises`` on ``cases``, and return a ``_Run``.
 
     The grader keeps every deadline itself — ``deadline`` (time.monotonic) for the whole run, a cell's
@@ -137,7 +137,7 @@ def run_sandbox(cells, exercises, cases, limits, deadline, fast=True, level=None
     sandbox: both pipes are non-blocking and watched with a selector. Every line is checked against
     the protocol's schema and size caps; the first that is not a message ends the run.
     """
-    level = level or isolation.detect()
+    level = isolation.detect(limits.isolation != "reduced")
     names = {ex.name for ex in exercises}
     run = _Run()
     outgoing = bytearray(_frame(_limits_header(cells, exercises, limits, fast)))
@@ -221,7 +221,7 @@ STARTUP = 60.0  # seconds for the sandbox to start Python (generous: a loaded ma
 def _backstop(limit):
     """The grader's own deadline for a step whose ``limit`` the sandbox should enforce itself
     (it does, unless the submission disables its alarm): generous, so a loaded machine is no risk."""
-    return 2 * limit + 1.0
+    return 3 * limit + 2.0
 
 
 BETWEEN = 30.0  # seconds between two messages when no cell or call is running (encoding a result)
@@ -258,6 +258,8 @@ def _collect(cells, exercises, cases, limits, fast, deadline):
     report, pending = {}, list(exercises)
     while pending and time.monotonic() < deadline:
         run = run_sandbox(cells, pending, cases, limits, deadline, fast)
+        if not run.ready and len(pending) < len(exercises):  # it did get ready before: out of time
+            break
         if not run.ready:
             raise RuntimeError(
                 "the submission's code did not finish running" if run.timed_out else

@@ -57,7 +57,7 @@ def detect(allow_full=True):
         probe = _probe(_bwrap_command(None, [sys.executable, "-I", "-c", "pass"]))
         if probe is None:
             who = "an unprivileged uid" if root else "the grader's uid mapped into a user namespace"
-            limits = "memory and pids cgroups" if memory else "resource limits (no writable cgroup tree)"
+            limits = "memory, pids and CPU cgroups" if memory else "resource limits (no writable cgroup tree)"
             return Level("full", f"bubblewrap namespaces, read-only system, {who}, {limits}", own_uid=root)
         reason = f"bubblewrap does not run here: {probe}"
     else:
@@ -214,24 +214,24 @@ _uids = _UidPool()
 
 
 def _cgroup_parents():
-    """(memory, pids) folders under which this process may create cgroups, or None.
-    cgroup v2 (one tree with both controllers) or v1 (a tree per controller), whichever is writable."""
-    v2 = Path("/sys/fs/cgroup")
-    for base in (v2, v2 / "unified"):
+    """{controller: folder} under which this process may create cgroups (memory and pids, and cpu
+    where there is one), or None. cgroup v2 (one tree) or v1 (a tree per controller), whichever
+    is writable: detected, not assumed."""
+    base = Path("/sys/fs/cgroup")
+    for v2 in (base, base / "unified"):
         try:
-            controllers = (base / "cgroup.controllers").read_text().split()
+            controllers = set((v2 / "cgroup.controllers").read_text().split())
         except OSError:
             continue
-        if {"memory", "pids"} <= set(controllers) and os.access(base, os.W_OK):
-            return base, base
-    memory, pids = v2 / "memory", v2 / "pids"
-    if (memory / "memory.limit_in_bytes").exists() and os.access(memory, os.W_OK) and os.access(pids, os.W_OK):
-        return memory, pids
-    return None
+        if {"memory", "pids"} <= controllers and os.access(v2, os.W_OK):
+            return {c: v2 for c in ("memory", "pids", "cpu") if c in controllers}
+    found = {c: base / c for c in ("memory", "pids", "cpu") if os.access(base / c / "cgroup.procs", os.W_OK)}
+    return found if {"memory", "pids"} <= set(found) else None
 
 
 class Cgroups:
-    """A memory and a pids cgroup for one sandbox (cleaned up by ``remove``)."""
+    """Memory (counting memfds, shared memory and tmpfs pages), pids (processes and threads) and
+    CPU (one core) limits for one sandbox, where the cgroup tree is writable; ``remove`` cleans up."""
 
     def __init__(self, memory_mb, processes):
         self.dirs = []
@@ -240,20 +240,20 @@ class Cgroups:
             return
         name = f"vgrad-{os.getpid()}-{threading.get_ident()}"
         try:
-            for parent in dict.fromkeys(parents):  # the same folder twice on cgroup v2
-                path = parent / name
-                path.mkdir(exist_ok=True)
-                self.dirs.append(path)
-            memory, pids = (parents[0] / name), (parents[1] / name)
+            for parent in dict.fromkeys(parents.values()):  # one folder for all on cgroup v2
+                (parent / name).mkdir(exist_ok=True)
+                self.dirs.append(parent / name)
+            memory, pids = parents["memory"] / name, parents["pids"] / name
             limit = str(memory_mb << 20)
             if (memory / "memory.max").exists():  # v2
-                (memory / "memory.max").write_text(limit)
-                if (memory / "memory.swap.max").exists():
-                    (memory / "memory.swap.max").write_text("0")
+                _write_if_there(memory / "memory.max", limit)
+                _write_if_there(memory / "memory.swap.max", "0")
+                _write_if_there(memory / "cpu.max", "100000 100000")
             else:  # v1
                 (memory / "memory.limit_in_bytes").write_text(limit)
-                if (memory / "memory.memsw.limit_in_bytes").exists():
-                    (memory / "memory.memsw.limit_in_bytes").write_text(limit)
+                _write_if_there(memory / "memory.memsw.limit_in_bytes", limit)
+                if "cpu" in parents:
+                    _write_if_there(parents["cpu"] / name / "cpu.cfs_quota_us", "100000")
             (pids / "pids.max").write_text(str(processes))
         except OSError:
             self.remove()
@@ -273,6 +273,11 @@ class Cgroups:
                 except OSError:
                     _kill_cgroup(path)
                     threading.Event().wait(0.02)
+
+
+def _write_if_there(path, text):
+    if path.exists():
+        path.write_text(text)
 
 
 def _kill_cgroup(path):
