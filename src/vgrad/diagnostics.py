@@ -112,6 +112,10 @@ class History:
     def layers(self):
         return len(self.grad_norms[0]) if self.grad_norms else 0
 
+    def __repr__(self):  # the whole record would fill a screen (and a check's message)
+        diverged = "" if self.diverged_at is None else f", diverged_at={self.diverged_at}"
+        return f"History({self.activation}, {len(self.loss)} steps, {self.layers} layers{diverged})"
+
 
 class Recorder:
     """Keeps diagnostics during training. The training loop calls ``before_update`` after the

@@ -1,8 +1,12 @@
 """Exercises of notebook 02_deep_sigmoid_net."""
+import copy
+from functools import lru_cache
+
 import numpy as np
 
 from ..data import digits
 from ..diagnostics import diagnose, layer_grad_norms
+from ..errors import InputError
 from ..nn import MLP, SGD
 from ..train import train
 from .registry import Case, Exercise, close, register
@@ -69,41 +73,104 @@ register(Exercise(
 ))
 
 
-# ---- Exercise 2.3: four training runs whose settings are not shown -----------------------------
+# ---- Exercise 2.3: training runs whose settings are not shown -----------------------------------
 
-#: What went wrong in each mystery run (the settings are in ``_MYSTERY``).
-MYSTERY_ANSWERS = {"A": "dead units", "B": "vanishing", "C": "healthy", "D": "exploding"}
-_MYSTERY = {
-    "A": dict(activation="relu", depth=6, init="he_normal", bias=-2.0, lr=0.1),
-    "B": dict(activation="sigmoid", depth=8, init="xavier_normal", bias=0.0, lr=0.1),
-    "C": dict(activation="tanh", depth=6, init="xavier_normal", bias=0.0, lr=0.1),
-    "D": dict(activation="relu", depth=8, init=0.6, bias=0.0, lr=0.1),
-}
 LABELS = ("vanishing", "exploding", "dead units", "healthy")
 
+#: The kinds of mystery run: a problem, and settings that cause it, for a network 64-width-...-10
+#: trained on the digits for 200 steps of SGD (momentum 0.9, learning rate 0.1 unless given), every
+#: hidden bias set to ``bias``. Each kind shows its problem from every seed in ``SHOWN_SEED`` and
+#: ``CHECK_SEEDS`` (tests/test_exercise_inputs.py: ``diagnose`` names each such run so), and every
+#: activation appears under two problems or more, so that the activation does not give the answer.
+KINDS = (
+    ("dead units", dict(activation="relu", depth=6, init="he_normal", bias=-2.0)),
+    ("vanishing", dict(activation="sigmoid", depth=8, init="xavier_normal")),
+    ("healthy", dict(activation="tanh", depth=6, init="xavier_normal")),
+    ("exploding", dict(activation="relu", depth=10, init=1.0)),
+    ("healthy", dict(activation="relu", depth=6, init="he_normal", lr=0.05)),
+    ("vanishing", dict(activation="tanh", depth=10, init=0.08, bias=0.8)),
+    ("exploding", dict(activation="elu", depth=8, init=1.0)),
+    ("healthy", dict(activation="sigmoid", depth=2, init="xavier_normal")),
+    ("dead units", dict(activation="relu", depth=4, width=48, init="he_normal", bias=-3.0)),
+    ("healthy", dict(activation="elu", depth=6, init="he_normal", lr=0.05)),
+)
+SHOWN_SEED = 1  # the runs the notebook shows
+CHECK_SEEDS = (2, 3, 4, 5, 6)  # the runs a check draws from: the same kinds, trained from other seeds
+LETTERS = "ABCDEFGHIJ"
 
-def mystery_runs(steps=200):
-    """Train the four mystery networks on the digits; return {name: History}."""
+#: What went wrong in each run that ``mystery_runs()`` shows.
+MYSTERY_ANSWERS = {letter: label for letter, (label, _) in zip(LETTERS, KINDS)}
+
+_TRUTH = {}  # fingerprint of a trained run -> its kind's problem (filled by _trained)
+
+
+def _fingerprint(history):
+    return np.asarray(history.loss).tobytes() + np.asarray(history.grad_norms).tobytes()
+
+
+@lru_cache(maxsize=None)
+def _trained(kind, seed):
+    """The run of ``KINDS[kind]`` trained from ``seed``: trained once per process (about 0.1 s), then
+    kept. Callers get the kept ``History`` itself and must not change it."""
+    label, cfg = KINDS[kind]
     x, y = digits()
-    runs = {}
-    for name, cfg in _MYSTERY.items():
-        net = MLP([64] + [32] * cfg["depth"] + [10], activation=cfg["activation"], init=cfg["init"], seed=1)
-        for layer in net.layers[:-1]:
-            layer.b[:] = cfg["bias"]
-        runs[name] = train(net, x, y, optimizer=SGD(lr=cfg["lr"], momentum=0.9), steps=steps, seed=1)
-    return runs
+    net = MLP([64] + [cfg.get("width", 32)] * cfg["depth"] + [10], activation=cfg["activation"],
+              init=cfg["init"], seed=seed)
+    for layer in net.layers[:-1]:
+        layer.b[:] = cfg.get("bias", 0.0)
+    history = train(net, x, y, optimizer=SGD(lr=cfg.get("lr", 0.1), momentum=0.9), steps=200, seed=seed)
+    _TRUTH[_fingerprint(history)] = label
+    return history
+
+
+def mystery_runs(seed=SHOWN_SEED):
+    """The ten mystery networks trained on the digits from ``seed``: {letter: History}, one letter
+    per kind of ``KINDS`` (the same letters whatever the seed)."""
+    return {letter: copy.deepcopy(_trained(kind, seed)) for kind, letter in enumerate(LETTERS)}
+
+
+def _name_the_problems_cases(rng):
+    """Two collections of runs, of 5 and of 6, under the letters A, B, ... in a random order: one run
+    of each problem and more of any, each a kind of ``KINDS`` trained from a seed of ``CHECK_SEEDS``,
+    no run twice in a collection. Which runs, and under which letters, changes with every seed."""
+    runs = [(kind, seed) for kind in range(len(KINDS)) for seed in CHECK_SEEDS]
+    cases = []
+    for size in (5, 6):
+        chosen = []
+        for label in LABELS:
+            options = [r for r in runs if KINDS[r[0]][0] == label and r not in chosen]
+            chosen.append(options[int(rng.integers(len(options)))])
+        while len(chosen) < size:
+            options = [r for r in runs if r not in chosen]
+            chosen.append(options[int(rng.integers(len(options)))])
+        order = rng.permutation(size)
+        cases.append(Case(({LETTERS[i]: _trained(*chosen[j]) for i, j in enumerate(order)},)))
+    return cases
+
+
+def _true_problems(runs):
+    """What went wrong in each run: the problem its kind was made to have."""
+    try:
+        return {letter: _TRUTH[_fingerprint(history)] for letter, history in runs.items()}
+    except KeyError:
+        raise InputError("name_the_problems' reference knows only the runs of mystery_runs and of the "
+                         "checks") from None
 
 
 def _compare_labels(expected, got):
     if not isinstance(got, dict):
         return f"expected a dict such as {{'A': 'healthy', ...}}, got {type(got).__name__}"
     if set(got) != set(expected):
-        return f"expected the keys {sorted(expected)}, got {sorted(map(str, got))}"
+        return f"expected the keys {sorted(expected)} (one per run), got {sorted(map(str, got))}"
     unknown = [v for v in got.values() if not isinstance(v, str) or v.strip().lower() not in LABELS]
     if unknown:
         return f"each answer must be one of {', '.join(map(repr, LABELS))}; got {unknown[0]!r}"
-    wrong = sum(got[k].strip().lower() != v for k, v in expected.items())
-    return f"{wrong} of the {len(expected)} runs are named wrongly" if wrong else None
+    wrong = [k for k in sorted(expected) if got[k].strip().lower() != expected[k]]
+    if not wrong:
+        return None
+    first = wrong[0]
+    return (f"{len(wrong)} of the {len(expected)} runs are named wrongly; the first, run {first}, "
+            f"is {expected[first]!r}, not {got[first].strip().lower()!r}")
 
 
 register(Exercise(
@@ -111,16 +178,19 @@ register(Exercise(
     label="Exercise 2.3",
     notebook="02_deep_sigmoid_net",
     points=2,
-    reference=lambda: dict(MYSTERY_ANSWERS),
-    cases=lambda rng: [Case(())],
+    reference=_true_problems,
+    cases=_name_the_problems_cases,
     compare=_compare_labels,
-    protected=(diagnose,),
+    protected=(diagnose, _true_problems),
     hints=(
-        "Start with the loss: a loss that is not finite, or weight changes far above 1e-1 per step, means the "
-        "gradients exploded.",
-        "Dead units: the 'dead' column. A ReLU unit that never fires passes back no gradient at all, so every "
-        "layer below it gets ||dW|| = 0.",
-        "Vanishing: ||dW|| and ||ΔW||/||W|| fall by orders of magnitude towards layer 1 while the loss stays "
-        "near ln 10 = 2.303. Healthy: similar sizes in every layer, and the loss falls.",
+        "Start with what cannot be missed: a run whose loss or gradients stopped being finite has "
+        "history.diverged_at set (not None), and its loss climbs by orders of magnitude: 'exploding'.",
+        "Dead units: history.stat('dead')[-1] is, per hidden layer, the fraction of units that never fired "
+        "in the last record. In the dead runs some layer is (almost) all dead; in the healthy ones no layer "
+        "is more than a fifth dead. A dead layer passes back no gradient at all, so test this before vanishing.",
+        "Vanishing: compare layer 1's weight-gradient norm with the last layer's over the last few steps, "
+        "np.median(np.array(history.grad_norms[-5:]), axis=0): in the vanishing runs layer 1 gets less "
+        "than 1/100 of it (and the loss stays near ln 10 = 2.303), in the healthy ones about as much. "
+        "Whatever shows none of the three problems is 'healthy'.",
     ),
 ))

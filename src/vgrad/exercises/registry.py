@@ -10,6 +10,8 @@ An exercise asks the learner to write one function. Its definition says how to t
 - ``protected`` lists the course functions that compute the answer (the reference and what it
   wraps): a function that merely calls one of them earns no credit.
 """
+import functools
+import types
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -136,6 +138,13 @@ def _short(x, width=60):
     """A one-line text for a value, at fixed precision so that feedback is reproducible."""
     if isinstance(x, np.random.Generator):
         return "rng"
+    if isinstance(x, functools.partial):  # as written, without the function's memory address
+        parts = [_short(x.func, width)] + [_short(a, width) for a in x.args]
+        parts += [f"{k}={_short(v, width)}" for k, v in x.keywords.items()]
+        text = f"partial({', '.join(parts)})"
+        return text if len(text) <= width else text[: width - 3] + "..."
+    if isinstance(x, (types.FunctionType, types.BuiltinFunctionType, np.ufunc)) and x.__name__ != "<lambda>":
+        return x.__name__
     if isinstance(x, (float, np.floating)) or isinstance(x, np.ndarray) and x.shape == () and x.dtype.kind == "f":
         return f"{float(x):.6g}"
     if isinstance(x, np.ndarray) or isinstance(x, (list, tuple)) and x and isinstance(x[0], float):
