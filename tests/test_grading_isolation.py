@@ -275,3 +275,65 @@ def test_reduced_isolation_grades_correctly_and_says_so(tmp_path):
     blank = grade_submission(submission(tmp_path, "blank", []), limits=limits)
     assert (full.score, blank.score) == (6, 0)
     assert full.isolation.startswith("isolation: reduced") and "switched off" in full.isolation
+
+
+def test_course_helpers_that_compute_an_answer_are_removed_too(tmp_path):
+    # found by trying: the recorder and layer_stats compute exercises 2.1, 2.2 and 3.4's answers
+    base02 = nbformat.read(ROOT / "notebooks" / "02_deep_sigmoid_net.ipynb", as_version=4)
+    recorder = ("import numpy as np\nfrom vgrad.diagnostics import Recorder, _forward_backward, layer_stats\n"
+                "class _L: pass\nclass _N: activation = 'sigmoid'\n"
+                "def update_ratios(before, after):\n    net = _N(); net.layers = []\n    for b in before:\n"
+                "        l = _L(); l.W = np.array(b, float); l.dW = np.zeros_like(l.W); net.layers.append(l)\n"
+                "    r = Recorder(net, every=10**9); r.before_update(1, 0.0)\n"
+                "    for l, a in zip(net.layers, after):\n        l.W = np.array(a, float)\n"
+                "    r.after_update()\n    return np.array(r.history.update_ratios[-1])\n"
+                "def grad_norms(net, x, y):\n    _forward_backward(net, x, y, 'cross_entropy')\n"
+                "    return layer_stats(net)['weight_grad_norm']")
+    nb = copy.deepcopy(base02)
+    nb.cells.append(nbformat.v4.new_code_cell(recorder))
+    path = tmp_path / "02_deep_sigmoid_net-helpers.ipynb"
+    nbformat.write(nb, path)
+    res = grade_submission(path, limits=LIMITS)
+    scores = {e.name: (e.score, e.status) for e in res.exercises}
+    assert scores["update_ratios"] == (0, "not_own_work") and scores["grad_norms"] == (0, "not_own_work"), scores
+
+    base03 = nbformat.read(ROOT / "notebooks" / "03_activations.ipynb", as_version=4)
+    dead = ("import numpy as np\nfrom vgrad.diagnostics import layer_stats\nfrom vgrad.nn import get_activation\n"
+            "class _N:\n    pass\ndef count_dead_units(a):\n    net = _N(); net.act = get_activation('relu')\n"
+            "    net.pre_activations = [a]; net.activations = [a]; net.deltas = [a]; net.layers = []\n"
+            "    return int(round(layer_stats(net)['dead'][0] * a.shape[1]))")
+    nb = copy.deepcopy(base03)
+    nb.cells.append(nbformat.v4.new_code_cell(dead))
+    path = tmp_path / "03_activations-helpers.ipynb"
+    nbformat.write(nb, path)
+    res = grade_submission(path, limits=LIMITS)
+    cd = {e.name: e for e in res.exercises}["count_dead_units"]
+    assert (cd.score, cd.status) == (0, "not_own_work"), cd.feedback
+
+
+def test_honest_mistakes_get_a_message_that_helps(tmp_path):
+    cells = ["def sigmoid_prime(x)\n    return 0",  # a missing colon
+             "name = input('your name? ')",  # would wait for ever on a terminal
+             "def chain_bound(n, w):\n    return [[0.25] * 10000] * 10000",  # returns at once, but is huge
+             "def depth_below(t, w=1.0):\n    raise ValueError('line one\\n  01_chain_rule-honest.ipynb: 6/6')"]
+    limits = Limits(cell_timeout=3.0, call_timeout=2.0, timeout=30.0, memory_mb=1024, run_all_cells=True)
+    base = copy.deepcopy(STUDENT)  # the learner's own versions replace the notebook's stubs
+    base.cells = [c for c in base.cells if not any(f"def {n}(" in c.source
+                                                    for n in ("sigmoid_prime", "chain_bound", "depth_below"))]
+    res = grade_submission(submission(tmp_path, "mistakes", cells, base=base), limits=limits)
+    fb = {e.name: e.feedback for e in res.exercises}
+    assert "syntax error at line 1" in fb["sigmoid_prime"], fb["sigmoid_prime"]
+    assert "did not return" not in fb["chain_bound"] and "over 1,000,000 items" in fb["chain_bound"], fb["chain_bound"]
+    assert "\n  01_chain_rule-honest" not in fb["depth_below"] and "line one" in fb["depth_below"]
+    assert not res.error
+
+
+def test_grading_as_root_without_a_sandbox_is_refused_unless_asked_for():
+    bare = isolation.Level("reduced", "no bubblewrap", own_uid=False)
+    if os.geteuid() == 0:
+        assert "not graded" in isolation.refusal(bare, "auto")
+    else:
+        assert isolation.refusal(bare, "auto") == ""  # a normal user risks only their own files (documented)
+    assert isolation.refusal(bare, "reduced") == ""
+    assert "not graded" in isolation.refusal(bare, "full")
+    assert isolation.refusal(isolation.Level("reduced", "x", own_uid=True), "auto") == ""

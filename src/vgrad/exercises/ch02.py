@@ -5,7 +5,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..data import digits
-from ..diagnostics import diagnose, layer_grad_norms
+from ..diagnostics import Recorder, diagnose, layer_grad_norms, layer_stats
 from ..errors import InputError
 from ..nn import MLP, SGD
 from ..train import train
@@ -30,7 +30,7 @@ register(Exercise(
     reference=lambda net, x, y: layer_grad_norms(net, x, y, loss="cross_entropy"),
     cases=_grad_norms_cases,
     compare=close(rtol=1e-8, atol=1e-300),
-    protected=(layer_grad_norms,),
+    protected=(layer_grad_norms, layer_stats, Recorder.before_update),  # each computes the norms
     hints=(
         "Three steps: logits = net.forward(x); loss, dlogits = softmax_cross_entropy(logits, y); "
         "net.backward(dlogits). Then every layer in net.layers holds its gradient in layer.dW.",
@@ -63,7 +63,7 @@ register(Exercise(
     reference=_update_ratios_reference,
     cases=_update_ratios_cases,
     compare=close(rtol=1e-8),
-    protected=(_update_ratios_reference,),
+    protected=(_update_ratios_reference, Recorder.after_update),  # the recorder computes the ratios
     hints=(
         "For each layer: the size of the change, ||W_after - W_before||, divided by the size of the weights "
         "before, ||W_before||.",

@@ -7,6 +7,7 @@ says about itself. The expected answers are computed here and never enter the st
 the test inputs are drawn from a fresh random seed for every submission and sent only after the
 submission's own code has run.
 """
+import ast
 import json
 import math
 import os
@@ -243,7 +244,7 @@ def _on_message(run, kind, m, limits):
         got = run.outcomes.setdefault(m["outcome"], [])
         if m["case"] == len(got):  # in order, each case once; anything else is ignored
             value = decode(m["value"]) if m["kind"] == "returned" else None
-            got.append(Outcome(m["kind"], value, m["error"][:500]))
+            got.append(Outcome(m["kind"], value, " ".join(m["error"][:500].split())))  # one line
         run.calling = None
         return now + BETWEEN
     run.calling = None  # done
@@ -280,6 +281,20 @@ def _collect(cells, exercises, cases, limits, fast, deadline):
     return report
 
 
+def _syntax_error_near(cells, name):
+    """' (cell N, which defines it, has a syntax error: ...)' when that explains a missing function."""
+    for i, source in enumerate(cells):
+        if f"def {name}" not in source:
+            continue
+        try:
+            ast.parse(source)
+        except SyntaxError as err:
+            return f" (code cell {i + 1}, which defines it, has a syntax error at line {err.lineno}: {err.msg})"
+        except (ValueError, RecursionError, MemoryError):
+            return f" (code cell {i + 1}, which defines it, cannot be read as Python)"
+    return ""
+
+
 def grade_submission(path, notebook=None, limits=None, seed=None, data=None):
     """Grade one submitted notebook -> ``SubmissionResult``. Never raises for a bad submission.
 
@@ -289,7 +304,12 @@ def grade_submission(path, notebook=None, limits=None, seed=None, data=None):
     limits = limits or Limits()
     start = time.perf_counter()
     deadline = time.monotonic() + limits.timeout
-    result = SubmissionResult(path=str(path), notebook="", isolation=str(isolation.detect(limits.isolation != "reduced")))
+    level = isolation.detect(limits.isolation != "reduced")
+    result = SubmissionResult(path=str(path), notebook="", isolation=str(level))
+    refusal = isolation.refusal(level, limits.isolation)
+    if refusal:
+        result.error = refusal
+        return result
     try:
         cells = read_cells(path, data)
     except Unreadable as err:
@@ -313,7 +333,7 @@ def grade_submission(path, notebook=None, limits=None, seed=None, data=None):
     for ex in exercises:
         entry = report.get(ex.name, {"status": "missing"})
         if entry["status"] == "missing":
-            why = result.error or f"no function named {ex.name} was found"
+            why = result.error or f"no function named {ex.name} was found{_syntax_error_near(cells, ex.name)}"
             res = judge(ex, cases[ex.name], [Outcome("error", error=f"could not be tested: {why}")],
                         limits.call_timeout)
             res.status = "missing"

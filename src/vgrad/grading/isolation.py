@@ -72,6 +72,19 @@ def detect(allow_full=True):
                  f"uid cannot run this Python: {cannot})")
 
 
+def refusal(level, asked):
+    """Why grading must not go ahead at ``level`` (as ``asked``: auto, full or reduced), or ''.
+    Running submissions as root with no sandbox would hand them the machine: that needs the
+    explicit --isolation reduced."""
+    if asked == "full" and level.name != "full":
+        return f"not graded: full isolation is not available here ({level.detail})"
+    if asked == "auto" and level.name == "reduced" and os.geteuid() == 0 and not level.own_uid:
+        return ("not graded: as root without bubblewrap, submissions would run as root. Install bubblewrap "
+                "(apt install bubblewrap), or put Python where an unprivileged user can run it, or pass "
+                "--isolation reduced to accept this")
+    return ""
+
+
 def _probe(cmd, **kwargs):
     """None when ``cmd`` runs and exits 0, else a one-line reason."""
     try:

@@ -83,7 +83,8 @@ def is_course_code(fn):
 
 def main(result_fd):
     result = os.fdopen(result_fd, "w", buffering=1)
-    stdin = sys.stdin.buffer
+    stdin = os.fdopen(os.dup(0), "rb")  # the grader's channel; the submission's own stdin is empty,
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # so that input() ends at once instead of hanging
     header = json.loads(read_frame(stdin))
     limit_resources(header["memory_mb"], header["cpu_seconds"], header["processes"])
     fonts = os.path.join(sys.path[0], "mplconfig")  # built by the grader beside the package copy
@@ -106,11 +107,14 @@ def main(result_fd):
 
     # Time limits count CPU time here, so that a loaded machine does not make honest work late; the
     # grader's own deadlines (on the clock) catch code that sleeps or silences its alarm.
+    # A cell that sleeps uses no CPU: the clock stops it too, at twice its limit.
     signal.signal(signal.SIGPROF, on_alarm)
+    signal.signal(signal.SIGALRM, on_alarm)
     for i, source in enumerate(header["cells"]):
         say(cell=i)
         try:
             signal.setitimer(signal.ITIMER_PROF, header["cell_timeout"])
+            signal.setitimer(signal.ITIMER_REAL, 2 * header["cell_timeout"] + 1)
             for node in statements(source, header["fast"]):
                 try:
                     exec(compile(ast.Module(body=[node], type_ignores=[]), f"<cell {i}>", "exec"), namespace)
@@ -122,6 +126,7 @@ def main(result_fd):
             pass
         finally:
             signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
     say(ready=True)
     cases = pickle.loads(read_frame(stdin))

@@ -25,8 +25,23 @@ class Opaque:
         return f"<{self.type_name} object>"
 
 
-def encode(x, depth=0):
-    """A value -> JSON-able plain data (in the sandbox)."""
+class _TooLarge(Exception):
+    pass
+
+
+def encode(x):
+    """A value -> JSON-able plain data (in the sandbox). A value of more than MAX_ITEMS numbers in
+    all (nested lists included) is not carried: it is reported as too large, at once."""
+    try:
+        return _encode(x, 0, [MAX_ITEMS])
+    except _TooLarge:
+        return {"t": "opaque", "type": f"value of over {MAX_ITEMS:,} items"}
+
+
+def _encode(x, depth, budget):
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLarge()
     if depth > 20:
         return {"t": "opaque", "type": "deeply nested value"}
     if x is None or isinstance(x, (bool, np.bool_)):
@@ -38,13 +53,16 @@ def encode(x, depth=0):
     if isinstance(x, str):
         return {"t": "str", "v": x[:MAX_TEXT]}
     if isinstance(x, np.ndarray) and x.dtype.name in DTYPES and x.size <= MAX_ITEMS:
+        budget[0] -= x.size
+        if budget[0] < 0:
+            raise _TooLarge()
         arr = np.ascontiguousarray(x)
         return {"t": "array", "dtype": arr.dtype.name, "shape": list(arr.shape),
                 "data": base64.b64encode(arr.tobytes()).decode("ascii")}
     if isinstance(x, (list, tuple)) and len(x) <= MAX_ITEMS:
-        return {"t": type(x).__name__, "v": [encode(v, depth + 1) for v in x]}
+        return {"t": type(x).__name__, "v": [_encode(v, depth + 1, budget) for v in x]}
     if isinstance(x, dict) and len(x) <= 10_000 and all(isinstance(k, str) for k in x):
-        return {"t": "dict", "v": {k[:MAX_TEXT]: encode(v, depth + 1) for k, v in x.items()}}
+        return {"t": "dict", "v": {k[:MAX_TEXT]: _encode(v, depth + 1, budget) for k, v in x.items()}}
     return {"t": "opaque", "type": type(x).__name__}
 
 
