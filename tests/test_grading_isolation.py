@@ -277,9 +277,17 @@ def test_reduced_isolation_grades_correctly_and_says_so(tmp_path):
     assert full.isolation.startswith("isolation: reduced") and "switched off" in full.isolation
 
 
+def graded_with(tmp_path, notebook, source):
+    """The exercise scores of learner notebook ``notebook`` with the cell ``source`` added."""
+    nb = nbformat.read(ROOT / "notebooks" / f"{notebook}.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(source))
+    path = tmp_path / f"{notebook}-added.ipynb"
+    nbformat.write(nb, path)
+    return grade_submission(path, limits=LIMITS).exercises
+
+
 def test_course_helpers_that_compute_an_answer_are_removed_too(tmp_path):
     # found by trying: the recorder and layer_stats compute exercises 2.1, 2.2 and 3.4's answers
-    base02 = nbformat.read(ROOT / "notebooks" / "02_deep_sigmoid_net.ipynb", as_version=4)
     recorder = ("import numpy as np\nfrom vgrad.diagnostics import Recorder, _forward_backward, layer_stats\n"
                 "class _L: pass\nclass _N: activation = 'sigmoid'\n"
                 "def update_ratios(before, after):\n    net = _N(); net.layers = []\n    for b in before:\n"
@@ -289,25 +297,14 @@ def test_course_helpers_that_compute_an_answer_are_removed_too(tmp_path):
                 "    r.after_update()\n    return np.array(r.history.update_ratios[-1])\n"
                 "def grad_norms(net, x, y):\n    _forward_backward(net, x, y, 'cross_entropy')\n"
                 "    return layer_stats(net)['weight_grad_norm']")
-    nb = copy.deepcopy(base02)
-    nb.cells.append(nbformat.v4.new_code_cell(recorder))
-    path = tmp_path / "02_deep_sigmoid_net-helpers.ipynb"
-    nbformat.write(nb, path)
-    res = grade_submission(path, limits=LIMITS)
-    scores = {e.name: (e.score, e.status) for e in res.exercises}
+    scores = {e.name: (e.score, e.status) for e in graded_with(tmp_path, "02_deep_sigmoid_net", recorder)}
     assert scores["update_ratios"] == (0, "not_own_work") and scores["grad_norms"] == (0, "not_own_work"), scores
 
-    base03 = nbformat.read(ROOT / "notebooks" / "03_activations.ipynb", as_version=4)
     dead = ("import numpy as np\nfrom vgrad.diagnostics import layer_stats\nfrom vgrad.nn import get_activation\n"
             "class _N:\n    pass\ndef count_dead_units(a):\n    net = _N(); net.act = get_activation('relu')\n"
             "    net.pre_activations = [a]; net.activations = [a]; net.deltas = [a]; net.layers = []\n"
             "    return int(round(layer_stats(net)['dead'][0] * a.shape[1]))")
-    nb = copy.deepcopy(base03)
-    nb.cells.append(nbformat.v4.new_code_cell(dead))
-    path = tmp_path / "03_activations-helpers.ipynb"
-    nbformat.write(nb, path)
-    res = grade_submission(path, limits=LIMITS)
-    cd = {e.name: e for e in res.exercises}["count_dead_units"]
+    cd = {e.name: e for e in graded_with(tmp_path, "03_activations", dead)}["count_dead_units"]
     assert (cd.score, cd.status) == (0, "not_own_work"), cd.feedback
 
 
