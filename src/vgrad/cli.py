@@ -10,6 +10,7 @@
 course's plain dependencies.
 """
 import argparse
+import os
 import importlib.util
 import sys
 import time
@@ -115,11 +116,11 @@ def _grade(args):
     if args.format == "gradescope" and len(paths) != 1:
         print("vgrad grade: --format gradescope takes exactly one submission", file=sys.stderr)
         return 2
-    from .grading.isolation import detect
+    from .grading.isolation import detect, refusal
 
     level = detect(args.isolation != "reduced")
-    if args.isolation == "full" and level.name != "full":
-        print(f"vgrad grade: full isolation is not available here ({level.detail})", file=sys.stderr)
+    if refusal(level, args.isolation):
+        print(f"vgrad grade: {refusal(level, args.isolation)}", file=sys.stderr)
         return 2
     if not args.quiet:
         print(f"vgrad grade: {level}", file=sys.stderr)
@@ -127,19 +128,27 @@ def _grade(args):
                     memory_mb=args.memory, run_all_cells=args.run_all_cells, isolation=args.isolation)
     results = grade_many(paths, jobs=args.jobs, progress=not args.quiet and len(paths) > 1,
                          notebook=args.notebook, limits=limits, seed=args.seed)
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        for path, result in zip(paths, results):
-            (out / f"{path.stem}.json").write_text(reports.gradescope(result) + "\n", encoding="utf-8")
-        (out / "gradebook.csv").write_text(reports.gradebook_csv(results), encoding="utf-8")
+    names = reports.submission_names(paths, base=reports.common_folder(args.paths))  # alice/hw.ipynb
+    status = 0
+    if args.out:  # first: a closed or broken terminal must not lose the gradebook
+        try:
+            reports.write_outputs(args.out, results, names)
+        except OSError as exc:
+            why = "a file is in the way" if isinstance(exc, (FileExistsError, NotADirectoryError)) else exc.strerror or type(exc).__name__
+            print(f"vgrad grade: cannot write the results into {args.out} ({why}); the grades follow", file=sys.stderr)
+            status = 2
     if args.format == "gradescope":
-        print(reports.gradescope(results[0]))
+        text = reports.gradescope(results[0])
     elif args.format == "json":
-        print(reports.as_json(results))
+        text = reports.as_json(results)
     else:
-        print(reports.table(results))
-    return 0
+        text = reports.table(results, names) + f"\n\n{level}"  # the report says how code was isolated
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `vgrad grade ... | head`: the reader left; nothing is lost
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return status
 
 
 if __name__ == "__main__":
