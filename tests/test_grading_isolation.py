@@ -111,6 +111,7 @@ STALLS = {
 }
 
 
+@needs_full  # with reduced isolation as a normal user these would reach the test run itself
 @pytest.mark.parametrize("name", sorted(STALLS))
 def test_a_stalling_or_killing_submission_cannot_stop_the_batch(tmp_path, name):
     res = grade_in_class(tmp_path, submission(tmp_path, name, STALLS[name]))
@@ -157,6 +158,7 @@ ESCAPES = {
 }
 
 
+@needs_full  # with reduced isolation as a normal user these would reach the test run itself
 @pytest.mark.parametrize("name", sorted(ESCAPES))
 def test_a_submission_cannot_harm_its_classmates(tmp_path, name):
     # one job: the honest submissions are graded after the attack, while its children would still run
@@ -231,6 +233,7 @@ HOG = ("import os, mmap\ndef hold():\n    total, keep = 0, []\n    for i in rang
        "HELD = hold()\ndef chain_bound(n, w):\n    return float(HELD)")
 
 
+@needs_full  # with reduced isolation as a normal user these would reach the test run itself
 def test_memfds_cannot_hold_more_than_the_memory_limit(tmp_path):
     res = grade_in_class(tmp_path, submission(tmp_path, "memfd", [HOG]), honest=1)
     cb = {e.name: e for e in res.exercises}["chain_bound"]
