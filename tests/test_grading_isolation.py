@@ -337,3 +337,11 @@ def test_grading_as_root_without_a_sandbox_is_refused_unless_asked_for():
     assert isolation.refusal(bare, "reduced") == ""
     assert "not graded" in isolation.refusal(bare, "full")
     assert isolation.refusal(isolation.Level("reduced", "x", own_uid=True), "auto") == ""
+
+
+def test_a_python_under_tmp_stays_visible_in_the_sandbox():
+    # the sandbox's private /tmp is mounted first, so that a venv in /tmp (a clone there) is bound over it
+    cmd = isolation._bwrap_command(None, ["true"], env={})
+    tmpfs = cmd.index("/tmp", cmd.index("--tmpfs"))
+    binds = [i for i, a in enumerate(cmd) if a == "--ro-bind"]
+    assert binds and all(i > tmpfs for i in binds if not cmd[i + 1].startswith(isolation.SYSTEM_DIRS))

@@ -124,6 +124,9 @@ def _grade(args):
         return 2
     if not args.quiet:
         print(f"vgrad grade: {level}", file=sys.stderr)
+    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():  # say so before grading, not after
+        print(f"vgrad grade: cannot write the results into {args.out} (a file is in the way)", file=sys.stderr)
+        return 2
     limits = Limits(cell_timeout=args.cell_timeout, call_timeout=args.call_timeout, timeout=args.timeout,
                     memory_mb=args.memory, run_all_cells=args.run_all_cells, isolation=args.isolation)
     results = grade_many(paths, jobs=args.jobs, progress=not args.quiet and len(paths) > 1,

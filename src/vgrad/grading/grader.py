@@ -7,7 +7,6 @@ says about itself. The expected answers are computed here and never enter the st
 the test inputs are drawn from a fresh random seed for every submission and sent only after the
 submission's own code has run.
 """
-import ast
 import json
 import math
 import os
@@ -23,7 +22,7 @@ import numpy as np
 from ..exercises import EXERCISES
 from ..exercises.runner import Outcome, judge
 from . import isolation
-from .notebook_file import Unreadable, read_cells, which_notebook
+from .notebook_file import Unreadable, parse, read_cells, which_notebook
 from .wire import decode
 
 MAX_REPORT_BYTES = 64 << 20
@@ -287,7 +286,7 @@ def _syntax_error_near(cells, name):
         if f"def {name}" not in source:
             continue
         try:
-            ast.parse(source)
+            parse(source)
         except SyntaxError as err:
             return f" (code cell {i + 1}, which defines it, has a syntax error at line {err.lineno}: {err.msg})"
         except (ValueError, RecursionError, MemoryError):

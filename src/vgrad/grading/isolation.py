@@ -29,6 +29,8 @@ from pathlib import Path
 
 import vgrad
 
+from .notebook_file import parse
+
 MOUNT = "/opt/vgrad-sandbox"  # where the package copy appears inside a full sandbox
 SCRATCH_MB = 64  # the writable tmpfs of a full sandbox (also its HOME)
 UID_BASE = 64_100  # as root, submission k of those running at once runs as uid UID_BASE + k
@@ -194,7 +196,7 @@ def _remove_functions(text, qualnames):
                            f"write {ex.name} yourself")
                 edits.append((first.lineno - 1, node.end_lineno, f"{indent}raise RuntimeError({message!r})\n"))
 
-    visit(ast.parse(text).body, "")
+    visit(parse(text).body, "")
     if len(edits) != len(qualnames):  # a protected function was renamed or moved: fail loudly
         raise RuntimeError(f"protected functions not all found in the package copy: {sorted(qualnames)}")
     for start, end, replacement in sorted(edits, reverse=True):
@@ -315,7 +317,9 @@ def _bwrap_command(stage_dir, argv, uid=None, env=None):
             cmd += ["--symlink", os.readlink(d), d]
         elif os.path.isdir(d):
             cmd += ["--ro-bind", d, d]
-    mounted, made = [Path(d) for d in SYSTEM_DIRS], set()
+    # the private tmpfs first: a Python or venv that lives under /tmp is bound on top of it
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(SCRATCH_MB << 20), "--tmpfs", "/tmp"]
+    mounted, made = [Path(d) for d in SYSTEM_DIRS], {Path("/tmp")}
     for prefix in dict.fromkeys(Path(p).resolve() for p in (sys.base_prefix, sys.prefix)):
         if not any(prefix == m or m in prefix.parents for m in mounted):
             cmd += _parents(prefix, made) + ["--ro-bind", str(prefix), str(prefix)]
@@ -323,8 +327,7 @@ def _bwrap_command(stage_dir, argv, uid=None, env=None):
     installed = Path(vgrad.__file__).resolve().parent  # the real package: hidden if it lies in a mount
     if any(m in installed.parents for m in mounted):
         cmd += ["--tmpfs", str(installed)]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(SCRATCH_MB << 20), "--tmpfs", "/tmp",
-            "--chdir", "/tmp", "--clearenv"]
+    cmd += ["--chdir", "/tmp", "--clearenv"]
     for name, value in (env or {}).items():
         cmd += ["--setenv", name, value]
     if stage_dir is not None:

@@ -234,6 +234,13 @@ def _short(value):
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def parse(source):
+    """``ast.parse`` one thread at a time: CPython 3.11's parser is not safe to run in two threads at
+    once ("AST constructor recursion depth mismatch"), and the grader grades in threads."""
+    with _PARSING:
+        return ast.parse(source, filename=_CELL_FILENAME)
+
+
 def defined_names(cells):
     """Names bound at the top level of any code cell (functions, assignments, imports). A cell that
     does not parse, or is too complex for the parser (deep nesting, a 100,000-term expression),
@@ -241,8 +248,7 @@ def defined_names(cells):
     names = set()
     for source in cells:
         try:
-            with _PARSING:
-                tree = ast.parse(source, filename=_CELL_FILENAME)
+            tree = parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         for node in tree.body:
