@@ -139,14 +139,6 @@ def test_name_the_problems_wrong_answers_fail_on_every_seed(wrong):
     fails_everywhere(wrong, "name_the_problems")
 
 
-def test_name_the_problems_lookup_table_passes_only_the_notebook_seed():
-    table = lookup_table_23()
-    assert run(table, "name_the_problems").status == "passed"  # the table is right where it was made
-    for seed in GRADER_SEEDS:
-        res = run(table, "name_the_problems", seed=seed)
-        assert res.status in ("failed", "error") and res.points == 0, f"seed {seed}: {res.message}"
-
-
 def test_name_the_problems_feedback_names_a_run():
     res = run(swapped("vanishing", "healthy"), "name_the_problems")
     assert re.search(r"the first, run [A-F], is '(vanishing|healthy)', not '(healthy|vanishing)'", res.message), \
@@ -230,12 +222,13 @@ def test_gain_wrong_answers_fail_on_every_seed(wrong):
     fails_everywhere(wrong, "gain")
 
 
-def test_gain_lookup_table_passes_only_the_notebook_seed():
-    table = lookup_table_43()
-    assert run(table, "gain").status == "passed"  # the table is right where it was made
+@pytest.mark.parametrize("exercise", ["name_the_problems", "gain"])
+def test_a_lookup_table_passes_only_the_notebook_seed(exercise):
+    table = {"name_the_problems": lookup_table_23, "gain": lookup_table_43}[exercise]()
+    assert run(table, exercise).status == "passed"  # the table is right where it was made
     for seed in GRADER_SEEDS:
-        res = run(table, "gain", seed=seed)
-        assert res.status == "failed" and res.points == 0, f"seed {seed}: {res.message}"
+        res = run(table, exercise, seed=seed)
+        assert res.status in ("failed", "error") and res.points == 0, f"seed {seed}: {res.message}"
 
 
 def test_gain_by_name_no_longer_works():
