@@ -251,3 +251,10 @@ def test_cases_survive_the_trip_to_the_sandbox(name):
     for case in ex.cases(np.random.default_rng(GRADER_SEEDS[0])):
         args = pickle.loads(pickle.dumps(case.args))
         assert ex.compare(ex.reference(*case.args), ex.reference(*args)) is None
+
+
+def test_gradient_regime_cannot_be_told_from_the_matrix_size():
+    # found by trying: every case once had a size of its own, so a table of sizes answered it
+    table = {2: "exploding", 3: "exploding", 4: "vanishing", 5: "exploding", 6: "neutral", 8: "vanishing"}
+    by_size = lambda W_hh, tol=1e-6: table.get(len(W_hh), "vanishing")  # noqa: E731
+    assert not any(run(by_size, "gradient_regime", seed=seed).passed for seed in GRADER_SEEDS)

@@ -144,6 +144,9 @@ def test_setup_installs_the_grader_without_jupyterlab_and_nothing_writable_by_ot
     assert Path(location).is_relative_to(autograder.venv), "the course must be installed, not used from the checkout"
     assert not writable_by_others(autograder.venv)
     assert not writable_by_others(autograder.root / "run_autograder")
+    # the references live in the installed package and its source: only root (the grader) reads them
+    for hidden in (Path(location).parent, autograder.root / "source"):
+        assert hidden.stat().st_mode & 0o077 == 0, f"{hidden} is readable by others"
     size = subprocess.run(["du", "-sh", str(autograder.venv)], capture_output=True, text=True).stdout.split()
     print(f"\nvenv: {size[0] if size else '?'}; setup.sh {autograder.setup_seconds:.0f} s")
 
@@ -153,6 +156,7 @@ def test_the_complete_solution_gets_full_marks(autograder):
     assert results["score"] == 6, results
     assert [(t["score"], t["max_score"], t["status"]) for t in results["tests"]] == [(2, 2, "passed")] * 3
     assert "01_chain_rule" in results["output"]
+    assert results["extra_data"]["isolation"].startswith("isolation: ")  # staff can see how it ran
     assert "score 6" in done.stdout
 
 

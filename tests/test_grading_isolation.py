@@ -345,3 +345,31 @@ def test_a_python_under_tmp_stays_visible_in_the_sandbox():
     tmpfs = cmd.index("/tmp", cmd.index("--tmpfs"))
     binds = [i for i, a in enumerate(cmd) if a == "--ro-bind"]
     assert binds and all(i > tmpfs for i in binds if not cmd[i + 1].startswith(isolation.SYSTEM_DIRS))
+
+
+ROUTES = {  # found by trying: course code that does an exercise's work, removed while it is graded
+    ("05_batch_norm", "batchnorm_backward"): (
+        "import numpy as np\nfrom vgrad.gradcheck import numerical_gradient\n"
+        "def batchnorm_backward(dout, x, gamma, eps=1e-5):\n"
+        "    def f(z):\n        h = (z - z.mean(0)) / np.sqrt(z.var(0) + eps)\n        return np.sum(dout * gamma * h)\n"
+        "    h = (x - x.mean(0)) / np.sqrt(x.var(0) + eps)\n"
+        "    g1, g2 = numerical_gradient(f, x, 1e-3), numerical_gradient(f, x, 5e-4)\n"
+        "    return (4 * g2 - g1) / 3, np.sum(dout * h, 0), np.sum(dout, 0)"),
+    ("06_residual_networks", "residual_backward"): (
+        "from vgrad.nn import Dense, relu, relu_grad\ndef residual_backward(dy, x, W, b, scale):\n"
+        "    d = Dense(*W.shape); d.W, d.b = W, b; d.forward(relu(x))\n"
+        "    return dy + d.backward(scale * dy) * relu_grad(x), d.dW, d.db"),
+    ("07_recurrent_networks", "clip_by_norm"): (
+        "from vgrad.nn.recurrent import global_norm\ndef clip_by_norm(grads, max_norm):\n"
+        "    n = global_norm(grads)\n    return [g * min(1, max_norm / n) for g in grads], n"),
+    ("08_lstm_gru", "lstm_step"): (
+        "from vgrad.nn import LSTM\ndef lstm_step(x, h_prev, c_prev, Wx, Wh, b):\n"
+        "    cell = LSTM(Wx.shape[0], Wh.shape[0]); cell.Wx, cell.Wh, cell.b = Wx, Wh, b\n"
+        "    cell.forward(x[:, None, :])\n    _, hh, c, _ = cell.cache\n    return hh[:, 1], c[:, 1]"),
+}
+
+
+@pytest.mark.parametrize("notebook,exercise", sorted(ROUTES))
+def test_course_code_that_does_the_work_is_not_own_work(tmp_path, notebook, exercise):
+    got = {e.name: e for e in graded_with(tmp_path, notebook, ROUTES[notebook, exercise])}[exercise]
+    assert (got.score, got.status) == (0, "not_own_work"), got.feedback

@@ -1,6 +1,8 @@
 """Exercises of notebook 06_residual_networks."""
 import numpy as np
 
+from ..gradcheck import numerical_gradient
+from ..nn.layers import Dense
 from ..nn.residual import ResidualBlock
 from .registry import Case, Exercise, close, close_each, register
 
@@ -26,7 +28,7 @@ def _block_cases(rng):
 register(Exercise(
     name="residual_backward", label="Exercise 6.1", notebook="06_residual_networks", points=3,
     reference=_block_backward, cases=_block_cases, compare=close_each(rtol=1e-8, atol=1e-12),
-    protected=(_block_backward, ResidualBlock.backward),
+    protected=(_block_backward, ResidualBlock.backward, Dense.backward, numerical_gradient),  # each does the work
     hints=(
         "Forward: u = relu(x), y = x + scale * (u @ W + b). Go backward through the branch first: "
         "dW = u.T @ (scale * dy), db = sum of scale * dy over the batch.",

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..bptt import spectral_radius
-from ..nn.recurrent import clip_by_norm
+from ..nn.recurrent import clip_by_norm, global_norm
 from .registry import Case, Exercise, close, equal, register
 
 
@@ -39,7 +39,7 @@ def _compare_clip(expected, got):
 
 register(Exercise(
     name="clip_by_norm", label="Exercise 7.1", notebook="07_recurrent_networks", points=2,
-    reference=_clip, cases=_clip_cases, compare=_compare_clip, protected=(_clip, clip_by_norm),
+    reference=_clip, cases=_clip_cases, compare=_compare_clip, protected=(_clip, clip_by_norm, global_norm),
     hints=(
         "The global norm treats all gradients as one long vector: sqrt of the sum of every entry squared, "
         "over every array in the list.",
@@ -93,9 +93,19 @@ def _regime_cases(rng):
     def upper(n, diag, off):  # non-normal: its largest singular value far exceeds its spectral radius
         return np.diag(np.full(n, diag)) + np.triu(rng.normal(0, off, size=(n, n)), 1)
 
-    return [Case((0.5 * orthogonal(4),)), Case((1.2 * orthogonal(5),)), Case((orthogonal(6),)),
-            Case((upper(4, 0.9, 3.0),)), Case((upper(3, 1.05, 0.1),)),
-            Case((rng.normal(0, 0.6 / np.sqrt(8), size=(8, 8)),)), Case((np.array([[0.0, 2.0], [-2.0, 0.0]]),))]
+    def size():  # every kind at a size of its own per run: the size never tells the regime
+        return int(rng.integers(2, 10))
+
+    def dense(n, rho):  # a random matrix scaled to spectral radius rho
+        m = rng.normal(size=(n, n))
+        return m * (rho / np.max(np.abs(np.linalg.eigvals(m))))
+
+    rotation = np.array([[0.0, 1.0], [-1.0, 0.0]])
+    cases = [Case((rng.uniform(0.3, 0.8) * orthogonal(size()),)), Case((rng.uniform(1.1, 1.6) * orthogonal(size()),)),
+             Case((orthogonal(size()),)), Case((upper(size(), rng.uniform(0.8, 0.95), 3.0),)),
+             Case((upper(size(), rng.uniform(1.02, 1.1), 0.1),)), Case((dense(size(), rng.uniform(0.3, 0.8)),)),
+             Case((rng.uniform(1.5, 3.0) * rotation,))]
+    return [cases[i] for i in rng.permutation(len(cases))]  # nor does the order
 
 
 register(Exercise(

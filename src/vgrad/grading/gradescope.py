@@ -58,6 +58,9 @@ fi
 # The submission's code must not be able to change the grader: nothing it runs is writable but by root.
 chmod -R go-w "$VENV" "$ROOT/source"
 if [ -e "$ROOT/run_autograder" ]; then chmod 755 "$ROOT/run_autograder"; fi
+# Nor readable, where it holds the references: the grader (root) gives each sandbox a copy without
+# them. This matters where the container forbids bubblewrap's namespaces (reduced isolation).
+chmod -R go-rwx "$ROOT/source" "$("$VENV/bin/python" -I -c 'import os, vgrad; print(os.path.dirname(vgrad.__file__))')"
 "$VENV/bin/python" -I -c 'import vgrad.grading.gradescope, vgrad.grading.grader, vgrad.grading.sandbox'
 "$VENV/bin/python" -c 'import sys; print("setup.sh: the course is installed for Python", sys.version.split()[0])'
 """

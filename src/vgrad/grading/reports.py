@@ -104,7 +104,8 @@ def gradescope(result):
               "visibility": "visible"} for e in result.exercises]
     out = {"score": result.score, "execution_time": round(result.seconds, 2), "tests": tests,
            "output": clean(result.error, one_line=True)
-           or f"Graded as {result.notebook}: {result.score:g}/{result.max_score}."}
+           or f"Graded as {result.notebook}: {result.score:g}/{result.max_score}.",
+           "extra_data": {"isolation": result.isolation}}  # for staff: how the code was isolated
     if result.error and not tests:
         out["score"] = 0
     return json.dumps(out, indent=2)
