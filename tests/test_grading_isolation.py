@@ -373,3 +373,20 @@ ROUTES = {  # found by trying: course code that does an exercise's work, removed
 def test_course_code_that_does_the_work_is_not_own_work(tmp_path, notebook, exercise):
     got = {e.name: e for e in graded_with(tmp_path, notebook, ROUTES[notebook, exercise])}[exercise]
     assert (got.score, got.status) == (0, "not_own_work"), got.feedback
+
+
+def test_a_child_holding_the_result_channel_open_does_not_hold_up_grading():
+    # once every exercise is reported the grader stops listening, rather than wait for the pipe to close
+    import numpy as np
+
+    from vgrad.exercises import EXERCISES
+    from vgrad.grading import grader
+
+    cells = [c.source for c in SOLUTION.cells if c.cell_type == "code"]
+    cells.append("import os, time\nclass _K:\n    if os.fork() == 0:\n        time.sleep(600)\n        os._exit(0)")
+    exercises = sorted((ex for ex in EXERCISES.values() if ex.notebook == "01_chain_rule"), key=lambda e: e.label)
+    cases = {ex.name: ex.cases(np.random.default_rng(1)) for ex in exercises}
+    # reduced isolation: with full isolation the namespace (and the child) ends with the sandbox anyway
+    limits = Limits(cell_timeout=3.0, call_timeout=1.0, timeout=60.0, memory_mb=1024, isolation="reduced")
+    run = grader.run_sandbox(cells, exercises, cases, limits, time.monotonic() + limits.timeout)
+    assert sorted(run.report) == sorted(ex.name for ex in exercises) and not run.timed_out
