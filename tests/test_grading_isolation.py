@@ -107,6 +107,7 @@ STALLS = {
                         "spray(b'{\"outcome\": \"chain_bound\", \"case\": 0, \"kind\": \"returned\", "
                         "\"value\": {\"t\": \"float\", \"v\": \"0.0009765625\"}, \"error\": \"\"}\\n')\n"
                         "spray(b'x' * (20 << 20))"],
+    "forges_an_unhashable_name": [WRITE_TO_EVERY_FD + "spray(b'{\"call\": [1], \"case\": 0}\\n')"],
     "floods_the_result_channel": [WRITE_TO_EVERY_FD + "while True:\n    spray(b'{\"cell\": 0}\\n' * 1000)"],
 }
 
@@ -390,3 +391,14 @@ def test_a_child_holding_the_result_channel_open_does_not_hold_up_grading():
     limits = Limits(cell_timeout=3.0, call_timeout=1.0, timeout=60.0, memory_mb=1024, isolation="reduced")
     run = grader.run_sandbox(cells, exercises, cases, limits, time.monotonic() + limits.timeout)
     assert sorted(run.report) == sorted(ex.name for ex in exercises) and not run.timed_out
+
+
+@pytest.mark.parametrize("line", [b'{"call": [1], "case": 0}', b'{"done": {"a": 1}, "status": "ran"}',
+                                  b'{"done": "chain_bound", "status": ["ran"]}', b'[1]', b'{"cell": 1, "x": 2}',
+                                  b'{"outcome": "chain_bound", "case": 99, "kind": "returned", "value": null, "error": ""}'])
+def test_every_malformed_message_is_a_protocol_violation(line):
+    # never another exception: a TypeError from an unhashable name once escaped the schema check
+    from vgrad.grading.grader import Protocol, _message
+
+    with pytest.raises(Protocol):
+        _message(line, {"chain_bound"}, {"chain_bound": [None] * 8})

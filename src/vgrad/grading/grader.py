@@ -80,31 +80,30 @@ class Protocol(Exception):
     """The sandbox sent something that is not a message of the protocol."""
 
 
-def _message(line, exercises, cases):
-    """One line from the sandbox -> a checked message (a dict of plain data), or ``Protocol``."""
+# The messages a sandbox may send: the keys each kind has, and the values some keys may take.
+_KEYS = {"cell": {"cell"}, "ready": {"ready"}, "call": {"call", "case"},
+         "outcome": {"outcome", "case", "kind", "value", "error"}, "done": {"done", "status"}}
+_CHOICES = {"kind": ("returned", "not_attempted", "timeout", "error"), "status": ("ran", "missing", "course_code")}
+
+
+def _message(line, names, cases):
+    """One line from the sandbox -> (kind, message), checked against the protocol, or ``Protocol``."""
     try:
         m = json.loads(line)
     except (ValueError, RecursionError, MemoryError):
         raise Protocol("a line that is not JSON") from None
-    if not isinstance(m, dict) or len(m) > 5:
+    kind = next((k for k in _KEYS if k in m), None) if isinstance(m, dict) else None
+    if kind is None or set(m) != _KEYS[kind]:
         raise Protocol("a message of the wrong shape")
-    kind = next((k for k in ("cell", "ready", "call", "outcome", "done") if k in m), None)
-    keys = {"cell": {"cell"}, "ready": {"ready"}, "call": {"call", "case"},
-            "outcome": {"outcome", "case", "kind", "value", "error"}, "done": {"done", "status"}}.get(kind)
-    if keys is None or set(m) != keys:
-        raise Protocol("a message of the wrong shape")
-    name = m.get(kind) if kind in ("call", "outcome", "done") else None
-    if name is not None and name not in exercises:
+    name = m[kind]
+    if kind in ("call", "outcome", "done") and not (isinstance(name, str) and name in names):
         raise Protocol("a message about no exercise of this notebook")
     if "case" in m and not (type(m["case"]) is int and 0 <= m["case"] < len(cases[name])):
         raise Protocol("a message about no test case")
-    if kind == "cell" and type(m["cell"]) is not int or kind == "ready" and m["ready"] is not True:
+    if (kind == "cell" and type(name) is not int or kind == "ready" and name is not True
+            or kind == "outcome" and not isinstance(m["error"], str)
+            or any(key in m and m[key] not in values for key, values in _CHOICES.items())):
         raise Protocol("a message of the wrong shape")
-    if kind == "outcome" and (m["kind"] not in ("returned", "not_attempted", "timeout", "error")
-                              or not isinstance(m["error"], str)):
-        raise Protocol("an outcome of the wrong shape")
-    if kind == "done" and m["status"] not in ("ran", "missing", "course_code"):
-        raise Protocol("a status of the wrong shape")
     return kind, m
 
 
