@@ -140,19 +140,22 @@ def _build_stage(target, exercises):
         if not path.exists():
             path = path.with_suffix("") / "__init__.py"
         path.write_text(_remove_functions(path.read_text(), qualnames))
-    _font_cache(building / "mplconfig")
+    shutil.copytree(_font_cache(), building / "mplconfig")
     for path in [building, *building.rglob("*")]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     building.rename(target)
 
 
-def _font_cache(folder):
-    """Matplotlib's font list, built once here so that each sandbox copies it instead of spending
-    a second scanning the system's fonts (the sandbox's MPLCONFIGDIR starts empty)."""
+@functools.lru_cache(maxsize=None)
+def _font_cache():
+    """Matplotlib's font list, built once per grading run (under the stage lock) so that each
+    sandbox copies it instead of spending a second scanning the system's fonts."""
+    folder = _stage_root / "mplconfig"
     env = {**SANDBOX_ENV, "HOME": str(folder), "MPLCONFIGDIR": str(folder)}
     subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"], env=env, cwd="/",
                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
     folder.mkdir(exist_ok=True)
+    return folder
 
 
 _EXERCISES_STUB = '''"""While a submission is graded, the exercises are not here: the grader tests each function itself."""
@@ -228,6 +231,7 @@ class _UidPool:
 _uids = _UidPool()
 
 
+@functools.lru_cache(maxsize=None)
 def _cgroup_parents():
     """{controller: folder} under which this process may create cgroups (memory and pids, and cpu
     where there is one), or None. cgroup v2 (one tree) or v1 (a tree per controller), whichever
