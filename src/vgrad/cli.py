@@ -119,8 +119,9 @@ def _grade(args):
     from .grading.isolation import detect, refusal
 
     level = detect(args.isolation != "reduced")
-    if refusal(level, args.isolation):
-        print(f"vgrad grade: {refusal(level, args.isolation)}", file=sys.stderr)
+    refused = refusal(level, args.isolation)
+    if refused:
+        print(f"vgrad grade: {refused}", file=sys.stderr)
         return 2
     if not args.quiet:
         print(f"vgrad grade: {level}", file=sys.stderr)
