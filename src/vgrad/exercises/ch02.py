@@ -169,7 +169,8 @@ def _compare_labels(expected, got):
     if not wrong:
         return None
     first = wrong[0]
-    return (f"{len(wrong)} of the {len(expected)} runs are named wrongly; the first, run {first}, "
+    named = "run is" if len(wrong) == 1 else "runs are"
+    return (f"{len(wrong)} of the {len(expected)} {named} named wrongly; the first, run {first}, "
             f"is {expected[first]!r}, not {got[first].strip().lower()!r}")
 
 
