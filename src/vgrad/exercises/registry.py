@@ -6,9 +6,19 @@ An exercise asks the learner to write one function. Its definition says how to t
   check in the notebook (fixed seed) and a grader (a seed the learner cannot know) share it;
 - ``reference`` computes the expected output of each case;
 - ``compare(expected, got)`` returns None when ``got`` is right, else a short reason;
-- ``hints`` are shown one at a time, a further one after each failed attempt;
-- ``protected`` lists the course functions that compute the answer (the reference and what it
-  wraps): a function that merely calls one of them earns no credit.
+- ``hints`` are shown one at a time, a further one after each failed attempt; none of them is the
+  whole answer;
+- ``mistakes`` are the plausible wrong answers, each with the hint for it: when a learner's result
+  is what a mistake gives, that mistake's hint is shown first (``tests/test_mutants_*.py`` proves that
+  every mistake fails, on the notebook's seed and on the grader's);
+- ``consistent(cases, values)`` judges what no single case can (a random initialiser must give the
+  same draw from the same generator state, and different draws from different states);
+- ``no_warnings``: the text asks for a function that does not overflow, so a NumPy warning inside
+  the learner's function fails the case;
+- ``protected`` lists the course functions that compute the answer (the reference, what it wraps,
+  and the class methods that compute the same): a function that calls one of them earns no credit,
+  in the notebook's check and in the grader alike (``runner.references_removed``,
+  ``grading.isolation.stage``).
 """
 import functools
 import types
@@ -31,6 +41,19 @@ class Case:
 
 
 @dataclass(frozen=True)
+class Mistake:
+    """A plausible wrong answer: ``answer`` is written as a learner would write it (same signature as
+    the exercise's function), ``hint`` says what it gets wrong without giving the whole answer away.
+    ``matches(value, got)``, when given, decides whether ``got`` is what the mistake gives (default:
+    the exercise's own comparison, with the mistake's result as the expected value)."""
+
+    name: str
+    answer: Callable
+    hint: str
+    matches: Callable = None
+
+
+@dataclass(frozen=True)
 class Exercise:
     name: str  # the function the learner writes; also the exercise's id
     label: str  # how the notebook names it, e.g. "Exercise 1.2"
@@ -41,6 +64,9 @@ class Exercise:
     compare: Callable
     hints: tuple
     protected: tuple = ()
+    mistakes: tuple = ()
+    consistent: Callable = None  # (cases, values) -> None, or what is wrong across the cases
+    no_warnings: bool = False
 
     @property
     def title(self):
@@ -69,44 +95,91 @@ def get_exercise(name):
 
 # ---- comparisons: None when right, else what is wrong, in a learner's words -------------------
 
+def tolerance_text(rtol, atol=0.0):
+    """How close a check asks a result to be, in words: 'a relative error of at most 1e-09'."""
+    text = f"a relative error of at most {rtol:.0e}" if rtol else "exact values"
+    return text + (f" (or an absolute error of {atol:.0e} near 0)" if atol and atol > 1e-200 else "")
+
+
+def _digits(e, g):
+    """``e`` and ``g`` printed with just enough significant digits (6 to 17) to tell them apart."""
+    for p in range(6, 18):
+        a, b = f"{e:.{p}g}", f"{g:.{p}g}"
+        if a != b:
+            return a, b
+    return f"{e!r}", f"{g!r}"
+
+
+def numbers(got):
+    """``got`` as a float64 array, or a learner's-words reason why it is not an array of numbers."""
+    if got is None:
+        return None, "got None (is a `return` missing?)"
+    try:
+        arr = np.asarray(got)
+    except (TypeError, ValueError, RecursionError):
+        arr = None
+    if arr is None or arr.dtype.kind not in "biuf":
+        return None, f"got {_describe(got)}"
+    if arr.dtype.kind == "b":
+        return None, ("got True/False values (booleans) where numbers are expected: turn them into numbers, "
+                      "for example with .astype(float)")
+    if arr.dtype.kind == "f" and arr.dtype.itemsize < 8:
+        return None, (f"got {arr.dtype.name} values, which keep only about {np.finfo(arr.dtype).precision} "
+                      f"significant digits: return float64 (the inputs are float64; is there an "
+                      f".astype({arr.dtype.name}) or a dtype= somewhere?)")
+    return arr.astype(np.float64), None
+
+
+def difference(expected, got_arr, rtol, atol):
+    """None when ``got_arr`` equals ``expected`` (float64 arrays of one shape) to rtol/atol, else the
+    first element that differs, by index, with enough digits to see the difference, its relative
+    error and the tolerance."""
+    bad = ~np.isclose(got_arr, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if not bad.any():
+        return None
+    where = tuple(int(i) for i in np.argwhere(bad)[0])
+    e, g = float(expected[where]), float(got_arr[where])
+    at = "" if expected.shape == () else f"at index {list(where) if len(where) > 1 else where[0]}: "
+    count = "" if expected.size == 1 else f"{int(bad.sum())} of {expected.size} values differ; the first, "
+    if not np.isfinite(g):
+        return f"{count}{at}expected {e:.6g}, got {g}, which is not a finite number (an overflow? NaN or inf appeared)"
+    a, b = _digits(e, g)
+    rel = abs(g - e) / abs(e) if e != 0 else float("inf")
+    error = f"relative error {rel:.1e}" if e != 0 else f"absolute error {abs(g - e):.1e}"
+    return f"{count}{at}expected {a}, got {b} ({error}; the check allows {tolerance_text(rtol, atol)})"
+
+
 def close(rtol=1e-6, atol=0.0):
-    """Numbers or arrays equal to ``rtol``/``atol``, of the expected shape, with no NaN or inf where
-    none is expected."""
+    """Numbers or arrays equal to ``rtol``/``atol``, of the expected shape, float64 (or whole
+    numbers), with no NaN or inf where none is expected."""
 
     def compare(expected, got):
         expected = np.asarray(expected, dtype=np.float64)
-        if got is None:
-            return "expected a number or an array of numbers, got None (is a `return` missing?)"
-        try:
-            got_arr = np.asarray(got)
-        except (TypeError, ValueError):
-            got_arr = None
-        if got_arr is None or got_arr.dtype.kind not in "iuf":
-            return f"expected a number or an array of numbers, got {_describe(got)}"
-        got_arr = got_arr.astype(np.float64)
+        got_arr, problem = numbers(got)
+        if problem:
+            return f"expected {'a number' if expected.shape == () else 'an array of numbers'}, {problem}"
         if got_arr.shape != expected.shape:
             what = "a single number" if expected.shape == () else f"an array of shape {expected.shape}"
             return f"expected {what}, got {_describe(got)}"
-        if not np.all(np.isfinite(got_arr) | ~np.isfinite(expected)):
-            return f"expected finite values, got {_short(got)} (an overflow? NaN or inf appeared)"
-        if not np.allclose(got_arr, expected, rtol=rtol, atol=atol, equal_nan=True):
-            return f"expected {_short(expected)}, got {_short(got)}"
-        return None
+        return difference(expected, got_arr, rtol, atol)
 
+    compare.rtol, compare.atol = rtol, atol
     return compare
 
 
-def close_each(rtol=1e-6, atol=0.0):
-    """A tuple of arrays, each compared with ``close``, such as (dx, dgamma, dbeta)."""
+def close_each(rtol=1e-6, atol=0.0, names=None):
+    """A tuple of arrays, each compared with ``close``, such as (dx, dgamma, dbeta): ``names`` says
+    what each item is, for the feedback."""
     one = close(rtol, atol)
 
     def compare(expected, got):
+        what = f"({', '.join(names)})" if names else f"a tuple of {len(expected)} arrays"
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            return f"expected a tuple of {len(expected)} arrays, got {_describe(got)}"
+            return f"expected {what}, got {_describe(got)}"
         for i, (e, g) in enumerate(zip(expected, got)):
             problem = one(e, g)
             if problem:
-                return f"item {i} of the tuple: {problem}"
+                return f"{names[i] if names else f'item {i} of the tuple'}: {problem}"
         return None
 
     return compare
@@ -126,7 +199,7 @@ def equal(expected, got):
 
 def _describe(x):
     if isinstance(x, np.ndarray):
-        return f"an array of shape {x.shape}"
+        return f"an array of shape {x.shape}" + ("" if x.dtype.kind in "biuf" else f" and dtype {x.dtype}")
     if x is None:
         return "None (is a `return` missing?)"
     if isinstance(x, (list, tuple)):

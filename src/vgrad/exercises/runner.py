@@ -7,6 +7,7 @@ import copy
 import os
 import signal
 import threading
+import types
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ from .registry import get_exercise
 
 NOTEBOOK_SEED = 2024  # the cases a notebook's check uses; a grader draws its own
 TIME_LIMIT = 5.0  # seconds per call, where the platform lets us enforce it
+REMOVED = "is not available while an exercise is checked"  # what a protected function says when a learner's code calls it
+MAX_WARNINGS = 3  # warnings kept per call, each cut to WARNING_CHARS
+WARNING_CHARS = 200
 
 _failed_attempts = {}
 
@@ -35,6 +39,7 @@ class Result:
     points: float
     max_points: int
     hints: tuple = ()
+    hint: str = ""  # the hint for the mistake the learner's result matches, if any
 
     @property
     def passed(self):
@@ -44,11 +49,13 @@ class Result:
 @dataclass
 class Outcome:
     """What one call of a learner's function did: ``kind`` is "returned" (with ``value``),
-    "not_attempted", "timeout" or "error" (with ``error``, a one-line description)."""
+    "not_attempted", "timeout" or "error" (with ``error``, a one-line description); ``warnings``: what
+    NumPy warned about (overflow, invalid value, ...) while the function ran."""
 
     kind: str
     value: object = None
     error: str = ""
+    warnings: tuple = ()
 
 
 @contextmanager
@@ -84,10 +91,13 @@ def _where_in_learner_code(exc):
 
 def call_learner(fn, case, time_limit=TIME_LIMIT, cpu=False):
     """Call ``fn`` on a copy of ``case``'s arguments, whatever it does -> ``Outcome``."""
+    caught = []
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"), _time_limit(time_limit, cpu):
-            warnings.simplefilter("ignore")
-            return Outcome("returned", fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)))
+        with warnings.catch_warnings(record=True) as caught, np.errstate(
+                over="warn", divide="warn", invalid="warn", under="ignore"), _time_limit(time_limit, cpu):
+            warnings.simplefilter("always")
+            value = fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+        return Outcome("returned", value, warnings=_warning_texts(caught))
     except NotImplementedError:
         return Outcome("not_attempted")
     except TimeLimitExceeded:
@@ -96,9 +106,81 @@ def call_learner(fn, case, time_limit=TIME_LIMIT, cpu=False):
         return Outcome("error", error="recursed too deeply (does the recursion have a base case?)")
     except (Exception, SystemExit, KeyboardInterrupt) as exc:  # the learner's code, whatever it raised
         try:
-            return Outcome("error", error=f"raised {type(exc).__name__}: {exc}{_where_in_learner_code(exc)}")
+            return Outcome("error", error=f"raised {type(exc).__name__}: {exc}{_where_in_learner_code(exc)}",
+                           warnings=_warning_texts(caught))
         except Exception:  # an exception whose text cannot even be made
             return Outcome("error", error=f"raised {type(exc).__name__}")
+
+
+def _warning_texts(caught):
+    """The distinct runtime warnings (NumPy's overflow, invalid value, ...) in ``caught``, in order."""
+    texts = []
+    for w in caught:
+        try:
+            text = " ".join(str(w.message).split())[:WARNING_CHARS]
+        except Exception:
+            continue
+        if issubclass(w.category, RuntimeWarning) and text not in texts:
+            texts.append(text)
+    return tuple(texts[:MAX_WARNINGS])
+
+
+# ---- one rule for reference use, in the notebook and in the grader ----------------------------------
+
+def removal_message(fn, ex):
+    """What a protected function says when a learner's function calls it while ``ex`` is checked."""
+    name = getattr(fn, "__qualname__", getattr(fn, "__name__", "this function"))
+    if name == "<lambda>":
+        name = f"the reference of {ex.label}"
+    return f"{name} {REMOVED}: {ex.label} asks you to write {ex.name} yourself"
+
+
+def protected_in(notebook):
+    """{function: exercise} for every function the exercises of ``notebook`` protect (their
+    references included): a learner's function for any exercise of that notebook may call none."""
+    from .registry import EXERCISES
+
+    found = {}
+    for ex in sorted(EXERCISES.values(), key=lambda e: e.label):
+        for fn in (ex.reference, *ex.protected):
+            if ex.notebook == notebook and isinstance(fn, types.FunctionType):
+                found.setdefault(fn, ex)
+    return found
+
+
+def _raising_code(fn, message):
+    """A code object for ``fn`` (a function without free variables) that raises RuntimeError(message)."""
+    def template(*args, **kwargs):
+        raise RuntimeError("MESSAGE")
+
+    code = template.__code__
+    return code.replace(co_consts=tuple(message if c == "MESSAGE" else c for c in code.co_consts),
+                        co_name=fn.__code__.co_name, co_qualname=fn.__code__.co_qualname)
+
+
+_removal_depth = [0]
+
+
+@contextmanager
+def references_removed(notebook):
+    """While it lasts, every function protected by ``notebook``'s exercises raises the same
+    "... is not available while an exercise is checked" that the grader's sandbox gives (where those functions are
+    removed from the package copy): a learner's function that calls one, directly or through a
+    lambda, a partial, a thread or a class, gets the same verdict in ``check`` as in ``vgrad grade``."""
+    if _removal_depth[0]:  # already in force (a check inside a learner's function)
+        yield
+        return
+    saved = {fn: fn.__code__ for fn in protected_in(notebook)}
+    _removal_depth[0] += 1
+    try:
+        for fn, ex in protected_in(notebook).items():
+            if not fn.__code__.co_freevars:  # tests/test_exercises.py: every protected function qualifies
+                fn.__code__ = _raising_code(fn, removal_message(fn, ex))
+        yield
+    finally:
+        for fn, code in saved.items():
+            fn.__code__ = code
+        _removal_depth[0] -= 1
 
 
 def is_course_code(ex, fn):
@@ -111,14 +193,17 @@ def is_course_code(ex, fn):
 def judge(ex, cases, outcomes, time_limit=TIME_LIMIT, course_code=False):
     """The verdict on a learner's ``outcomes`` (one per case, in order) -> ``Result``.
 
-    The expected answers are computed here, by the caller's process, from ``ex.reference``.
+    The expected answers are computed here, by the caller's process, from ``ex.reference``. A call
+    that reached a protected function (its error says ``REMOVED``) earns nothing, whatever else it did.
     """
-    def result(status, message):
+    def result(status, message, hint=""):
         points = ex.points if status == "passed" else 0
-        return Result(ex.name, ex.title, status, message, points, ex.points, ex.hints)
+        return Result(ex.name, ex.title, status, message, points, ex.points, ex.hints, hint)
 
-    if course_code:
-        return result("not_own_work", f"{ex.title}: that is the course's own implementation. "
+    used = next((o.error for o in outcomes if REMOVED in o.error), None)
+    if course_code or used:
+        because = f" ({used.removeprefix('raised RuntimeError: ')})" if used else ""
+        return result("not_own_work", f"{ex.title}: that is the course's own implementation{because}. "
                       f"Write your own version of {ex.name}.")
     for i, (case, outcome) in enumerate(zip(cases, outcomes), start=1):
         call = case.call_text(ex.name)
@@ -130,22 +215,53 @@ def judge(ex, cases, outcomes, time_limit=TIME_LIMIT, course_code=False):
             return result("timeout", f"{ex.title}: {call} did not return within {time_limit:g} s. "
                           f"Is there a loop that never ends? Interrupting is safe: nothing was lost.")
         if outcome.kind == "error":
-            return result("error", f"{ex.title}: {call} {outcome.error}.")
+            return result("error", f"{ex.title}: {call} {outcome.error}.{_warned(outcome)}")
         expected = ex.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
         try:
             problem = ex.compare(expected, outcome.value)
         except Exception as exc:  # a returned object that will not even be compared
             problem = f"your result could not be read as {ex.name}'s answer ({type(exc).__name__})"
+        if not problem and ex.no_warnings and outcome.warnings:
+            problem = (f"NumPy warned inside your function: {outcome.warnings[0]}. The values are right, but "
+                       f"{ex.label} asks for a version that never overflows, even at ±1000: a value too large "
+                       f"for float64 is computed somewhere, even if it is thrown away afterwards")
         if problem:
-            return result("failed", f"{ex.title}: case {i} of {len(cases)} fails.\n  {call}\n  {problem}")
+            warned = "" if ex.no_warnings else _warned(outcome)
+            return result("failed", f"{ex.title}: case {i} of {len(cases)} fails.\n  {call}\n  {problem}{warned}",
+                          _matching_mistake(ex, case, outcome))
     if len(outcomes) < len(cases):
         return result("error", f"{ex.title}: the answers stopped after case {len(outcomes)} of {len(cases)}.")
+    if ex.consistent is not None:
+        problem = ex.consistent(cases, [o.value for o in outcomes])
+        if problem:
+            return result("failed", f"{ex.title}: each case alone looks right, but {problem}")
     passed = f"all {len(cases)} cases pass" if len(cases) > 1 else "it passes"
     return result("passed", f"{ex.title}: {passed}. [{ex.points}/{ex.points} points]")
 
 
+def _warned(outcome):
+    return f"\n  (NumPy warned inside your function: {'; '.join(outcome.warnings)})" if outcome.warnings else ""
+
+
+def _matching_mistake(ex, case, outcome):
+    """The hint of the first of ``ex.mistakes`` whose answer to ``case`` is what the learner returned."""
+    for mistake in ex.mistakes:
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                value = mistake.answer(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+                same = (mistake.matches(value, outcome.value) if mistake.matches
+                        else ex.compare(value, outcome.value) is None)
+        except Exception:
+            continue
+        if same:
+            return mistake.hint
+    return ""
+
+
 def run(fn, name=None, seed=NOTEBOOK_SEED, time_limit=TIME_LIMIT):
-    """Test ``fn`` against exercise ``name`` (default: the function's own name) -> ``Result``."""
+    """Test ``fn`` against exercise ``name`` (default: the function's own name) -> ``Result``.
+    ``seed`` (an int or a ``numpy.random.SeedSequence``) draws the cases: the notebook's by default."""
     if not callable(fn):
         return Result(str(name), str(name), "error", f"check expects your function, for example check(sigmoid_prime); "
                       f"got {type(fn).__name__} {fn!r:.40}.", 0, 0)
@@ -154,14 +270,19 @@ def run(fn, name=None, seed=NOTEBOOK_SEED, time_limit=TIME_LIMIT):
         ex = get_exercise(name)
     except InputError as err:
         return Result(str(name), str(name), "error", f"{err}. Pass the name as well: check(fn, 'exercise_name').", 0, 0)
+    return run_cases(fn, ex, ex.cases(np.random.default_rng(seed)), time_limit)
+
+
+def run_cases(fn, ex, cases, time_limit=TIME_LIMIT):
+    """Test ``fn`` on ``cases`` of exercise ``ex``, with the references removed -> ``Result``."""
     if is_course_code(ex, fn):
         return judge(ex, [], [], course_code=True)
-    cases = ex.cases(np.random.default_rng(seed))
     outcomes = []
-    for case in cases:  # stop at the first call that does not return: the rest would only repeat it
-        outcomes.append(call_learner(fn, case, time_limit))
-        if outcomes[-1].kind != "returned":
-            break
+    with references_removed(ex.notebook):
+        for case in cases:  # stop at the first call that does not return: the rest would only repeat it
+            outcomes.append(call_learner(fn, case, time_limit))
+            if outcomes[-1].kind != "returned":
+                break
     return judge(ex, cases, outcomes, time_limit)
 
 
@@ -213,7 +334,9 @@ def check(fn, name=None):
         print("⏳ " + res.message)
         return
     print("❌ " + res.message)
-    if res.status in ("failed", "error") and res.hints:
+    if res.hint:  # the learner's result is a known mistake's: its own hint, before any generic one
+        print("💡 " + res.hint)
+    elif res.status in ("failed", "error") and res.hints:
         tries = _failed_attempts.get(res.exercise, 0)
         _failed_attempts[res.exercise] = tries + 1
         k = min(tries, len(res.hints) - 1)

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..exercises import EXERCISES
-from ..exercises.runner import Outcome, judge
+from ..exercises.runner import MAX_WARNINGS, WARNING_CHARS, Outcome, judge
 from . import isolation
 from .notebook_file import Unreadable, parse, read_cells, which_notebook
 from .wire import decode
@@ -82,7 +82,7 @@ class Protocol(Exception):
 
 # The messages a sandbox may send: the keys each kind has, and the values some keys may take.
 _KEYS = {"cell": {"cell"}, "ready": {"ready"}, "call": {"call", "case"},
-         "outcome": {"outcome", "case", "kind", "value", "error"}, "done": {"done", "status"}}
+         "outcome": {"outcome", "case", "kind", "value", "error", "warnings"}, "done": {"done", "status"}}
 _CHOICES = {"kind": ("returned", "not_attempted", "timeout", "error"), "status": ("ran", "missing", "course_code")}
 
 
@@ -102,6 +102,8 @@ def _message(line, names, cases):
         raise Protocol("a message about no test case")
     if (kind == "cell" and type(name) is not int or kind == "ready" and name is not True
             or kind == "outcome" and not isinstance(m["error"], str)
+            or kind == "outcome" and not (isinstance(m["warnings"], list) and len(m["warnings"]) <= MAX_WARNINGS
+                                          and all(isinstance(w, str) for w in m["warnings"]))
             or any(key in m and m[key] not in values for key, values in _CHOICES.items())):
         raise Protocol("a message of the wrong shape")
     return kind, m
@@ -245,7 +247,8 @@ def _on_message(run, kind, m, limits):
         got = run.outcomes.setdefault(m["outcome"], [])
         if m["case"] == len(got):  # in order, each case once; anything else is ignored
             value = decode(m["value"]) if m["kind"] == "returned" else None
-            got.append(Outcome(m["kind"], value, " ".join(m["error"][:500].split())))  # one line
+            warned = tuple(" ".join(w[:WARNING_CHARS].split()) for w in m["warnings"])
+            got.append(Outcome(m["kind"], value, " ".join(m["error"][:500].split()), warned))  # one line each
         run.calling = None
         return now + BETWEEN
     run.calling = None  # done
@@ -339,10 +342,10 @@ def grade_submission(path, notebook=None, limits=None, seed=None, data=None):
                         limits.call_timeout)
             res.status = "missing"
         else:
-            removed = any(isolation.REMOVED in o.error for o in entry["outcomes"])  # called a reference
             res = judge(ex, cases[ex.name], entry["outcomes"], limits.call_timeout,
-                        course_code=entry["status"] == "course_code" or removed)
+                        course_code=entry["status"] == "course_code")
+        feedback = res.message + (f"\n  Hint: {res.hint}" if res.hint else "")
         result.exercises.append(ExerciseScore(ex.name, ex.label, float(res.points), ex.points, res.status,
-                                              res.message))
+                                              feedback))
     result.seconds = time.perf_counter() - start
     return result

@@ -29,12 +29,12 @@ from pathlib import Path
 
 import vgrad
 
+from ..exercises.runner import REMOVED, protected_in, removal_message
 from .notebook_file import parse
 
 MOUNT = "/opt/vgrad-sandbox"  # where the package copy appears inside a full sandbox
 SCRATCH_MB = 64  # the writable tmpfs of a full sandbox (also its HOME)
 UID_BASE = 64_100  # as root, submission k of those running at once runs as uid UID_BASE + k
-REMOVED = "is not available while grading"  # what a removed reference says when called
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 
 
@@ -130,7 +130,7 @@ def _build_stage(target, exercises):
     package = building / "vgrad"
     shutil.copytree(source, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for path in (package / "exercises").glob("ch*.py"):  # references, answers and case generators
-        path.unlink()
+        path.write_text(_CHAPTER_STUB.format(module=f"vgrad.exercises.{path.stem}", removed=REMOVED))
     (package / "exercises" / "__init__.py").write_text(_EXERCISES_STUB)
     for path in (package / "grading").iterdir():
         if path.name not in ("__init__.py", "sandbox.py", "wire.py"):
@@ -170,14 +170,31 @@ def ready(fn, name=None):
 '''
 
 
+_CHAPTER_STUB = '''"""While a submission is graded, this chapter's exercises are not here: whatever is imported from it
+raises, as the protected functions do."""
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+
+    def removed(*args, **kwargs):
+        raise RuntimeError("{module}." + name + " {removed}: write your own version")
+
+    return removed
+'''
+
+
 def _protected_by_module(exercises):
-    """{module: {qualname: exercise}} for the protected functions that live outside the registry."""
+    """{module: {qualname: (function, exercise)}} for the functions that the notebooks of
+    ``exercises`` protect (``runner.protected_in``: one rule for the notebook and the grader) and
+    that live outside the registry."""
     found = {}
-    for ex in exercises:
-        for fn in ex.protected:
+    for notebook in {ex.notebook for ex in exercises}:
+        for fn, ex in protected_in(notebook).items():
             module = getattr(fn, "__module__", "") or ""
             if module.startswith("vgrad.") and not module.startswith("vgrad.exercises"):
-                found.setdefault(module, {})[fn.__qualname__] = ex
+                found.setdefault(module, {})[fn.__qualname__] = (fn, ex)
     return found
 
 
@@ -192,11 +209,10 @@ def _remove_functions(text, qualnames):
             if isinstance(node, ast.ClassDef):
                 visit(node.body, prefix + node.name + ".")
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and prefix + node.name in qualnames:
-                ex = qualnames[prefix + node.name]
+                fn, ex = qualnames[prefix + node.name]
                 first = node.body[0]
                 indent = " " * first.col_offset
-                message = (f"{prefix + node.name} {REMOVED}: {ex.label} asks you to "
-                           f"write {ex.name} yourself")
+                message = removal_message(fn, ex)
                 edits.append((first.lineno - 1, node.end_lineno, f"{indent}raise RuntimeError({message!r})\n"))
 
     visit(parse(text).body, "")

@@ -14,7 +14,7 @@ submission never sees. On FD the sandbox writes one JSON object per line:
     {"cell": i}                                    about to run code cell i
     {"ready": true}                                the cells have run
     {"call": name, "case": i}                      about to call exercise ``name`` on case i
-    {"outcome": name, "case": i, "kind": ..., "value": ..., "error": ...}
+    {"outcome": name, "case": i, "kind": ..., "value": ..., "error": ..., "warnings": [...]}
     {"done": name, "status": "ran" | "missing" | "course_code"}
 """
 import ast
@@ -145,7 +145,8 @@ def main(result_fd):
                 value = encode(outcome.value) if outcome.kind == "returned" else None
             except Exception:  # an object that will not even be looked at
                 value = {"t": "opaque", "type": "unreadable value"}
-            say(outcome=name, case=i, kind=outcome.kind, value=value, error=outcome.error[:500])
+            say(outcome=name, case=i, kind=outcome.kind, value=value, error=outcome.error[:500],
+                warnings=list(outcome.warnings))
             if outcome.kind != "returned":
                 break
         say(done=name, status="ran")

@@ -48,7 +48,9 @@ def _encode(x, depth, budget):
         return {"t": "none"} if x is None else {"t": "bool", "v": bool(x)}
     if isinstance(x, (int, np.integer)):
         return {"t": "int", "v": str(int(x))}
-    if isinstance(x, (float, np.floating)):
+    if isinstance(x, np.floating) and x.dtype != np.float64:  # as a 0-d array: its precision is part of the answer
+        x = np.asarray(x)
+    elif isinstance(x, (float, np.floating)):
         return {"t": "float", "v": repr(float(x))}
     if isinstance(x, str):
         return {"t": "str", "v": x[:MAX_TEXT]}
