@@ -119,7 +119,8 @@ def numbers(got):
     except (TypeError, ValueError, RecursionError):
         arr = None
     if arr is None or arr.dtype.kind not in "biuf":
-        return None, f"got {_describe(got)}"
+        items = " whose items are not all numbers" if isinstance(got, (list, tuple, np.ndarray)) and np.size(arr) else ""
+        return None, f"got {_describe(got)}{items}"
     if arr.dtype.kind == "b":
         return None, ("got True/False values (booleans) where numbers are expected: turn them into numbers, "
                       "for example with .astype(float)")

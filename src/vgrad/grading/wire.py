@@ -58,7 +58,7 @@ def _encode(x, depth, budget):
         budget[0] -= x.size
         if budget[0] < 0:
             raise _TooLarge()
-        arr = np.ascontiguousarray(x)
+        arr = np.asarray(x, order="C")  # (ascontiguousarray would make a 0-d array 1-d)
         return {"t": "array", "dtype": arr.dtype.name, "shape": list(arr.shape),
                 "data": base64.b64encode(arr.tobytes()).decode("ascii")}
     if isinstance(x, (list, tuple)) and len(x) <= MAX_ITEMS:
