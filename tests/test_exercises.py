@@ -217,6 +217,9 @@ def test_notebook_03_exercises():
     for name in right:
         assert run(right[name], name, seed=5).status == "passed", name
         assert run(wrong[name], name, seed=5).status == "failed", name
+    naive_elu = lambda a, alpha=1.0: np.where(a > 0, a, alpha * (np.exp(a) - 1))  # right values, overflows at 1000
+    res = run(naive_elu, "elu", seed=5)
+    assert res.status == "failed" and "overflow" in res.message and "BOTH branches" in res.hint, res.message
 
 
 def test_notebook_04_exercises():
