@@ -37,9 +37,15 @@ def wrong_cases(notebook, wrong):
     exercises (hint: the one the check must show for it) and the catalogue's ``wrong`` answers."""
     params = []
     for ex in sorted((e for e in EXERCISES.values() if e.notebook == notebook), key=lambda e: e.label):
-        params += [(ex.name, f"mistake: {m.name}", m.answer, m.hint) for m in ex.mistakes]
+        params += [(ex.name, f"mistake: {m.name}", _as_learner(m.answer), m.hint) for m in ex.mistakes]
         params += [(ex.name, label, fn, None) for label, fn in wrong.get(ex.name, {}).items()]
     return params
+
+
+def _as_learner(answer):
+    """``answer`` (defined in the course, so a check would call it the course's own code) as a
+    learner's function of the same behaviour."""
+    return lambda *args, **kwargs: answer(*args, **kwargs)
 
 
 def right_cases(right):
@@ -50,7 +56,8 @@ def assert_fails_everywhere(name, label, fn, hint=None):
     for k, res in verdicts(fn, name):
         where = "the notebook's seed" if k < 0 else f"grader seed {k}"
         assert res.points == 0 and not res.passed, f"{name} / {label} passes on {where}: {res.message}"
-        if k < 0 and hint is not None and res.status == "failed":
+        if k < 0 and hint is not None:
+            assert res.status == "failed", f"{name} / {label}: {res.status} on the notebook's seed: {res.message}"
             assert res.hint == hint, f"{name} / {label}: the check shows {res.hint!r}, not the mistake's own hint"
 
 
