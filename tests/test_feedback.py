@@ -31,7 +31,7 @@ def test_the_first_differing_element_is_shown_with_digits_that_differ():
     res = run_cases(double, ex, ex.cases(None))
     assert res.status == "failed"
     assert "1 of 20 values differ" in res.message and "at index [2, 3]" in res.message
-    assert "expected 28, got 28.000003" in res.message
+    assert "at index [2, 3] (where the input is 14.): expected 28., got 28.000003" in res.message
     assert "relative error 1.0e-07" in res.message and "at most 1e-09" in res.message
 
 

@@ -98,7 +98,7 @@ def get_exercise(name):
 def tolerance_text(rtol, atol=0.0):
     """How close a check asks a result to be, in words: 'a relative error of at most 1e-09'."""
     text = f"a relative error of at most {rtol:.0e}" if rtol else "exact values"
-    return text + (f" (or an absolute error of {atol:.0e} near 0)" if atol and atol > 1e-200 else "")
+    return text + (f", or an absolute error of at most {atol:.0e} near 0" if atol and atol > 1e-200 else "")
 
 
 def _digits(e, g):
@@ -106,8 +106,10 @@ def _digits(e, g):
     for p in range(6, 18):
         a, b = f"{e:.{p}g}", f"{g:.{p}g}"
         if a != b:
-            return a, b
-    return f"{e!r}", f"{g!r}"
+            break
+    else:
+        a, b = f"{e!r}", f"{g!r}"
+    return tuple(t if any(c in t for c in ".en") else t + "." for t in (a, b))
 
 
 def numbers(got):
@@ -118,6 +120,9 @@ def numbers(got):
         arr = np.asarray(got)
     except (TypeError, ValueError, RecursionError):
         arr = None
+    if arr is not None and arr.dtype.kind == "c":
+        return None, ("got complex numbers (an imaginary part appeared: the square root or the log of a negative "
+                      "number?)")
     if arr is None or arr.dtype.kind not in "biuf":
         items = " whose items are not all numbers" if isinstance(got, (list, tuple, np.ndarray)) and np.size(arr) else ""
         return None, f"got {_describe(got)}{items}"
@@ -195,6 +200,8 @@ def equal(expected, got):
             return None
     elif got is expected or (type(got) is type(expected) and got == expected):
         return None
+    elif isinstance(expected, str) and isinstance(got, str) and str(got) == expected:  # NumPy's str_ too
+        return None
     return f"expected {_short(expected)}, got {_short(got)}"
 
 
@@ -203,9 +210,17 @@ def _describe(x):
         return f"an array of shape {x.shape}" + ("" if x.dtype.kind in "biuf" else f" and dtype {x.dtype}")
     if x is None:
         return "None (is a `return` missing?)"
+    if type(x).__name__ == "Opaque":  # what the grader received in place of a value it does not carry
+        return f"a {x.type_name} that cannot be read as numbers"
     if isinstance(x, (list, tuple)):
         return f"a {type(x).__name__} of length {len(x)}"
     return f"{type(x).__name__} {_short(x)}"
+
+
+def _float(v):
+    """A float at 6 significant digits that still reads as a float: 35.0 is '35.', not '35'."""
+    text = f"{v:.6g}"
+    return text if any(c in text for c in ".en") else text + "."
 
 
 def _short(x, width=60):
@@ -220,12 +235,11 @@ def _short(x, width=60):
     if isinstance(x, (types.FunctionType, types.BuiltinFunctionType, np.ufunc)) and x.__name__ != "<lambda>":
         return x.__name__
     if isinstance(x, (float, np.floating)) or isinstance(x, np.ndarray) and x.shape == () and x.dtype.kind == "f":
-        return f"{float(x):.6g}"
+        return _float(float(x))
     if isinstance(x, np.ndarray) or isinstance(x, (list, tuple)) and x and isinstance(x[0], float):
         arr = np.asarray(x)
         if arr.dtype.kind in "fc":
-            text = np.array2string(arr, separator=", ", threshold=6, edgeitems=2,
-                                   formatter={"float_kind": lambda v: f"{v:.6g}"})
+            text = np.array2string(arr, separator=", ", threshold=6, edgeitems=2, formatter={"float_kind": _float})
         else:
             text = np.array2string(arr, separator=", ", threshold=6, edgeitems=2)
         text = " ".join(text.split())

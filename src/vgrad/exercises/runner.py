@@ -5,6 +5,7 @@
 """
 import copy
 import os
+import re
 import signal
 import threading
 import types
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError, learner_frame
-from .registry import get_exercise
+from .registry import _short, get_exercise
 
 NOTEBOOK_SEED = 2024  # the cases a notebook's check uses; a grader draws its own
 TIME_LIMIT = 5.0  # seconds per call, where the platform lets us enforce it
@@ -132,7 +133,7 @@ def removal_message(fn, ex):
     name = getattr(fn, "__qualname__", getattr(fn, "__name__", "this function"))
     if name == "<lambda>":
         name = f"the reference of {ex.label}"
-    return f"{name} {REMOVED}: {ex.label} asks you to write {ex.name} yourself"
+    return f"{name} {REMOVED} (it would do the work of {ex.label}, {ex.name})"
 
 
 def protected_in(notebook):
@@ -202,9 +203,10 @@ def judge(ex, cases, outcomes, time_limit=TIME_LIMIT, course_code=False):
 
     used = next((o.error for o in outcomes if REMOVED in o.error), None)
     if course_code or used:
-        because = f" ({used.removeprefix('raised RuntimeError: ')})" if used else ""
-        return result("not_own_work", f"{ex.title}: that is the course's own implementation{because}. "
-                      f"Write your own version of {ex.name}.")
+        what = (f"it calls the course's own code: {used.removeprefix('raised RuntimeError: ')}" if used
+                else "that is the course's own implementation")
+        return result("not_own_work", f"{ex.title}: {what}. Write your own version of {ex.name}; your own "
+                      f"functions from earlier exercises are fine to use.")
     for i, (case, outcome) in enumerate(zip(cases, outcomes), start=1):
         call = case.call_text(ex.name)
         if outcome.kind == "not_attempted":
@@ -226,6 +228,7 @@ def judge(ex, cases, outcomes, time_limit=TIME_LIMIT, course_code=False):
                        f"{ex.label} asks for a version that never overflows, even at ±1000: a value too large "
                        f"for float64 is computed somewhere, even if it is thrown away afterwards")
         if problem:
+            problem = _input_at(case, expected, problem)
             warned = "" if ex.no_warnings else _warned(outcome)
             return result("failed", f"{ex.title}: case {i} of {len(cases)} fails.\n  {call}\n  {problem}{warned}",
                           _matching_mistake(ex, case, outcome))
@@ -237,6 +240,19 @@ def judge(ex, cases, outcomes, time_limit=TIME_LIMIT, course_code=False):
             return result("failed", f"{ex.title}: each case alone looks right, but {problem}")
     passed = f"all {len(cases)} cases pass" if len(cases) > 1 else "it passes"
     return result("passed", f"{ex.title}: {passed}. [{ex.points}/{ex.points} points]")
+
+
+def _input_at(case, expected, problem):
+    """``problem`` naming, for an elementwise exercise, the input at the index where the result first
+    differs (the printed call may have cut it out): 'at index 12 (where the input is 3.5): ...'."""
+    found = re.search(r"at index (\d+|\[[\d, ]+\])", problem)
+    arrays = [a for a in case.args if isinstance(a, np.ndarray) and a.shape == np.shape(expected) and a.ndim]
+    if not found or not arrays:
+        return problem
+    index = tuple(int(i) for i in re.findall(r"\d+", found.group(1)))
+    if len(index) != arrays[0].ndim:
+        return problem
+    return problem.replace(found.group(0), f"{found.group(0)} (where the input is {_short(arrays[0][index])})", 1)
 
 
 def _warned(outcome):

@@ -330,8 +330,11 @@ def grade_submission(path, notebook=None, limits=None, seed=None, data=None):
     cases = {ex.name: ex.cases(np.random.default_rng(s)) for ex, s in zip(exercises, seeds)}
     try:
         report = _collect(cells, exercises, cases, limits, not limits.run_all_cells, deadline)
-        if not limits.run_all_cells and any("NameError" in o.error for e in report.values() for o in e["outcomes"]):
-            report = _collect(cells, exercises, cases, limits, False, deadline)  # needs the cells' other code
+        if not limits.run_all_cells and (len(report) < len(exercises) or any(
+                e["status"] == "missing" or any("NameError" in o.error for o in e["outcomes"]) for e in report.values())):
+            # a function that needs the cells' other code (a name it calls, a default argument, or a
+            # function made by an assignment such as `f = lambda x: ...`): run every cell
+            report = _collect(cells, exercises, cases, limits, False, deadline)
     except RuntimeError as err:
         report, result.error = {}, str(err)
     for ex in exercises:

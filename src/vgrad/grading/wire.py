@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-DTYPES = ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool")
+DTYPES = ("float64", "float32", "float16", "complex128", "complex64", "int64", "int32", "int16", "int8", "uint8", "bool")
 MAX_ITEMS = 1_000_000
 MAX_TEXT = 10_000
 
@@ -48,8 +48,10 @@ def _encode(x, depth, budget):
         return {"t": "none"} if x is None else {"t": "bool", "v": bool(x)}
     if isinstance(x, (int, np.integer)):
         return {"t": "int", "v": str(int(x))}
-    if isinstance(x, np.floating) and x.dtype != np.float64:  # as a 0-d array: its precision is part of the answer
-        x = np.asarray(x)
+    if isinstance(x, (np.floating, np.complexfloating)) and x.dtype != np.float64:  # as a 0-d array: its
+        x = np.asarray(x)  # precision is part of the answer
+    if isinstance(x, np.ndarray) and x.dtype.name not in DTYPES and x.dtype in (np.longdouble, np.clongdouble):
+        x = x.astype(np.float64 if x.dtype.kind == "f" else np.complex128)  # extended precision, carried as float64
     elif isinstance(x, (float, np.floating)):
         return {"t": "float", "v": repr(float(x))}
     if isinstance(x, str):
