@@ -133,3 +133,37 @@ def test_grader_feedback_carries_the_mistake_hint(tmp_path):
     path.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     [score] = grader.grade_submission(path, "00_start_here", grader.Limits(isolation="reduced")).exercises
     assert score.status == "failed" and "Hint: Your result is the SUM of the factors" in score.feedback
+
+
+def test_numpy_strings_and_extended_precision_are_answers_like_any_other():
+    from vgrad.exercises.registry import equal
+    assert equal("vanishing", np.str_("vanishing")) is None and equal("vanishing", np.str_("exploding"))
+    assert close(rtol=1e-9)(0.1, np.longdouble(0.1)) is None
+    assert "complex numbers" in close()(np.ones(2), np.ones(2) * (1 + 0j))
+
+
+def _notebook(tmp_path, name, *sources):
+    cells = [{"cell_type": "code", "source": s, "metadata": {}, "outputs": [], "execution_count": None} for s in sources]
+    path = tmp_path / f"{name}.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    return path
+
+
+def test_the_grader_agrees_with_the_check_on_unusual_but_right_answers(tmp_path):
+    """A function made by an assignment, one whose default argument comes from another cell, and one
+    returning extended precision: right in the notebook's check, right in the grader."""
+    path = _notebook(
+        tmp_path, "01_chain_rule",
+        "import numpy as np\nSTEP = 4.0",
+        "sigmoid_prime = lambda x: np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))) ** 2",
+        "def chain_bound(n, w, four=STEP):\n    return np.longdouble(abs(w) / four) ** n",
+        "def depth_below(threshold, w=1.0):\n    if abs(w) >= 4:\n        return None\n    n = 1\n"
+        "    while (abs(w) / 4) ** n >= threshold:\n        n += 1\n    return n\n")
+    graded = grader.grade_submission(path, limits=grader.Limits(isolation="reduced"))
+    assert {e.name: e.status for e in graded.exercises} == {n: "passed" for n in ("sigmoid_prime", "chain_bound", "depth_below")}
+
+
+def test_the_grader_quotes_the_failing_line_like_the_check(tmp_path):
+    path = _notebook(tmp_path, "00_start_here", "def chain_product(factors):\n    return factors[0] / 0.0 + undefined\n")
+    [score] = grader.grade_submission(path, limits=grader.Limits(isolation="reduced")).exercises
+    assert "line 2: `return factors[0] / 0.0 + undefined`" in score.feedback, score.feedback
