@@ -233,7 +233,8 @@ def test_notebook_04_exercises():
         "he_normal": lambda fi, fo, rng: rng.normal(0, np.sqrt(2 / fi), size=(fi, fo)),
         "xavier_uniform": lambda fi, fo, rng: rng.uniform(-np.sqrt(6 / (fi + fo)), np.sqrt(6 / (fi + fo)), size=(fi, fo)),
         "gain": gain,
-        "predict_gradients": lambda a, sw, sb=0.0: "vanishing" if th.chi1(a, sw, sb) < 1 else "exploding",
+        "predict_gradients": lambda a, sw, sb=0.0: (lambda c: "critical" if abs(c - 1) <= 1e-6 else
+                                                     "vanishing" if c < 1 else "exploding")(th.chi1(a, sw, sb)),
     }
     wrong = {
         "he_normal": lambda fi, fo, rng: rng.normal(0, np.sqrt(1 / fi), size=(fi, fo)),  # LeCun, not He
