@@ -11,8 +11,8 @@ import pytest
 
 from vgrad.diagnostics import diagnose
 from vgrad.exercises import get_exercise, run
-from vgrad.exercises.ch02 import (CHECK_SEEDS, KINDS, LABELS, LETTERS, MYSTERY_ANSWERS, SHOWN_SEED, _trained,
-                                  mystery_runs)
+from vgrad.exercises.ch02 import (CHECK_RUNS, CHECK_SEEDS, KINDS, LABELS, LETTERS, MYSTERY_ANSWERS, SHOWN_SEED,
+                                  _fingerprint, _trained, mystery_runs)
 from vgrad.exercises.runner import NOTEBOOK_SEED
 from vgrad.nn import get_activation
 
@@ -117,7 +117,9 @@ def test_each_collection_holds_every_problem_under_shuffled_letters():
     seen = set()
     for seed in SEEDS:
         cases = ex.cases(np.random.default_rng(seed))
-        assert [len(c.args[0]) for c in cases] == [5, 6]
+        assert [len(c.args[0]) for c in cases] == [6, 7]
+        runs = [h for c in cases for h in c.args[0].values()]
+        assert sorted(map(_fingerprint, runs)) == sorted(_fingerprint(_trained(*r)) for r in CHECK_RUNS)
         for case in cases:
             answer = ex.reference(*case.args)
             assert set(answer.values()) == set(LABELS) and list(answer) == list(LETTERS[:len(answer)])
