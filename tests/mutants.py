@@ -10,6 +10,7 @@ once and shared by every answer.
 from functools import lru_cache
 
 import numpy as np
+import pytest
 
 from vgrad.exercises import EXERCISES
 from vgrad.exercises.runner import NOTEBOOK_SEED, run_cases
@@ -71,3 +72,17 @@ def catalogue_size(notebook, wrong, right):
     """{exercise: (wrong answers, right answers)} for ``notebook``'s exercises."""
     return {ex.name: (len(ex.mistakes) + len(wrong.get(ex.name, {})), len(right.get(ex.name, {})))
             for ex in EXERCISES.values() if ex.notebook == notebook}
+
+
+def catalogue_tests(notebook, wrong, right):
+    """A chapter's two catalogue tests, for its module to hold: every wrong answer (the registry's
+    mistakes of ``notebook`` and ``wrong``) fails everywhere, every answer of ``right`` passes everywhere."""
+    @pytest.mark.parametrize("name, label, answer, hint", wrong_cases(notebook, wrong))
+    def test_every_wrong_answer_fails_everywhere(name, label, answer, hint):
+        assert_fails_everywhere(name, label, answer, hint)
+
+    @pytest.mark.parametrize("name, label, answer", right_cases(right))
+    def test_every_right_answer_passes_everywhere(name, label, answer):
+        assert_passes_everywhere(name, label, answer)
+
+    return test_every_wrong_answer_fails_everywhere, test_every_right_answer_passes_everywhere

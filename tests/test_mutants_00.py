@@ -4,10 +4,8 @@ import math
 import operator
 
 import numpy as np
-import pytest
 
-from mutants import assert_fails_everywhere, assert_passes_everywhere, right_cases, wrong_cases
-
+from mutants import catalogue_tests
 NOTEBOOK = "00_start_here"
 
 WRONG = {
@@ -32,11 +30,5 @@ RIGHT = {
 }
 
 
-@pytest.mark.parametrize("name, label, answer, hint", wrong_cases(NOTEBOOK, WRONG))
-def test_every_wrong_answer_fails_everywhere(name, label, answer, hint):
-    assert_fails_everywhere(name, label, answer, hint)
-
-
-@pytest.mark.parametrize("name, label, answer", right_cases(RIGHT))
-def test_every_right_answer_passes_everywhere(name, label, answer):
-    assert_passes_everywhere(name, label, answer)
+test_every_wrong_answer_fails_everywhere, test_every_right_answer_passes_everywhere = catalogue_tests(
+    NOTEBOOK, WRONG, RIGHT)

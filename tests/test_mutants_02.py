@@ -1,25 +1,19 @@
 """The mutant catalogue of notebook 02 (harness: tests/mutants.py). The registry's mistakes
-(src/vgrad/exercises/ch02.py) join the wrong answers listed here; they are also run as a learner's
-functions, so that each is seen to fail and to get its own hint (defined in the course's package, the
-check would call them the course's own code)."""
+(src/vgrad/exercises/ch02.py) join the wrong answers listed here."""
 import types
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import numpy as np
-import pytest
 
 from vgrad import diagnostics
 from vgrad.data import one_hot
 from vgrad.diagnostics import History, Recorder, layer_grad_norms, layer_stats
-from vgrad.exercises import EXERCISES
 from vgrad.exercises.ch02 import MYSTERY_ANSWERS, mystery_runs
-from vgrad.exercises.runner import NOTEBOOK_SEED, run_cases
 from vgrad.nn import SGD, mse, softmax_cross_entropy
 from vgrad.train import train
 
-from mutants import assert_fails_everywhere, assert_passes_everywhere, right_cases, wrong_cases
-
+from mutants import catalogue_tests
 NOTEBOOK = "02_deep_sigmoid_net"
 
 
@@ -267,30 +261,5 @@ RIGHT = {
 }
 
 
-@pytest.mark.parametrize("name, label, answer, hint", wrong_cases(NOTEBOOK, WRONG))
-def test_every_wrong_answer_fails_everywhere(name, label, answer, hint):
-    assert_fails_everywhere(name, label, answer, hint)
-
-
-@pytest.mark.parametrize("name, label, answer", right_cases(RIGHT))
-def test_every_right_answer_passes_everywhere(name, label, answer):
-    assert_passes_everywhere(name, label, answer)
-
-
-def _as_learners(fn):
-    """``fn`` as if a learner had written it in the notebook (see the module's docstring)."""
-    namespace = dict(fn.__globals__, __name__="__main__")
-    return types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
-
-
-_MISTAKES = [p for p in wrong_cases(NOTEBOOK, {}) if p[3] is not None]
-
-
-@pytest.mark.parametrize("name, label, answer, hint", _MISTAKES, ids=[f"{p[0]}: {p[1]}" for p in _MISTAKES])
-def test_every_registry_mistake_written_by_a_learner_gets_its_own_hint(name, label, answer, hint):
-    mine = _as_learners(answer)
-    ex = EXERCISES[name]
-    res = run_cases(mine, ex, ex.cases(np.random.default_rng(NOTEBOOK_SEED)))
-    assert res.status == "failed" and res.hint == hint, (res.status, res.message, res.hint)
-    assert_fails_everywhere(name, label, mine, hint)
-
+test_every_wrong_answer_fails_everywhere, test_every_right_answer_passes_everywhere = catalogue_tests(
+    NOTEBOOK, WRONG, RIGHT)

@@ -1,17 +1,14 @@
 """The mutant catalogue of notebook 03 (harness: tests/mutants.py)."""
 import math
-import types
 from functools import partial
 
 import numpy as np
-import pytest
 
 from vgrad import diagnostics, nn
 from vgrad.exercises import EXERCISES
 from vgrad.exercises.runner import NOTEBOOK_SEED, run_cases
 
-from mutants import assert_fails_everywhere, assert_passes_everywhere, right_cases, wrong_cases
-
+from mutants import catalogue_tests
 NOTEBOOK = "03_activations"
 
 
@@ -136,32 +133,8 @@ RIGHT = {
 }
 
 
-@pytest.mark.parametrize("name, label, answer, hint", wrong_cases(NOTEBOOK, WRONG))
-def test_every_wrong_answer_fails_everywhere(name, label, answer, hint):
-    assert_fails_everywhere(name, label, answer, hint)
-
-
-@pytest.mark.parametrize("name, label, answer", right_cases(RIGHT))
-def test_every_right_answer_passes_everywhere(name, label, answer):
-    assert_passes_everywhere(name, label, answer)
-
-
-def _as_learners(fn):
-    """``fn`` as if a learner had written it in the notebook: defined in ``vgrad.exercises.ch03``, a
-    registry mistake is the course's own code to the check, which would answer "not own work" before
-    the mistake's hint could show."""
-    namespace = dict(fn.__globals__, __name__="__main__")
-    return types.FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
-
-
-_MISTAKES = [p for p in wrong_cases(NOTEBOOK, {}) if p[3] is not None]
-
-
-@pytest.mark.parametrize("name, label, answer, hint", _MISTAKES, ids=[f"{p[0]}: {p[1]}" for p in _MISTAKES])
-def test_every_registry_mistake_written_by_a_learner_gets_its_own_hint(name, label, answer, hint):
-    mine = _as_learners(answer)
-    assert run_cases(mine, EXERCISES[name], EXERCISES[name].cases(np.random.default_rng(NOTEBOOK_SEED))).status == "failed"
-    assert_fails_everywhere(name, label, mine, hint)
+test_every_wrong_answer_fails_everywhere, test_every_right_answer_passes_everywhere = catalogue_tests(
+    NOTEBOOK, WRONG, RIGHT)
 
 
 def test_an_activation_that_changes_its_input_still_passes():

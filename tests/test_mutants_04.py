@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from mutants import _cases, assert_fails_everywhere, assert_passes_everywhere, right_cases, wrong_cases
+from mutants import _cases, catalogue_tests
 from vgrad import theory
 from vgrad.exercises import EXERCISES, run
 from vgrad.exercises import ch04
@@ -229,14 +229,8 @@ RIGHT = {
 }
 
 
-@pytest.mark.parametrize("name, label, answer, hint", wrong_cases(NOTEBOOK, WRONG))
-def test_every_wrong_answer_fails_everywhere(name, label, answer, hint):
-    assert_fails_everywhere(name, label, answer, hint)
-
-
-@pytest.mark.parametrize("name, label, answer", right_cases(RIGHT))
-def test_every_right_answer_passes_everywhere(name, label, answer):
-    assert_passes_everywhere(name, label, answer)
+test_every_wrong_answer_fails_everywhere, test_every_right_answer_passes_everywhere = catalogue_tests(
+    NOTEBOOK, WRONG, RIGHT)
 
 
 # ---- what the checks promise ------------------------------------------------------------------------------

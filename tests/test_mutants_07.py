@@ -4,9 +4,8 @@ import threading
 from functools import partial
 
 import numpy as np
-import pytest
 
-from mutants import assert_fails_everywhere, assert_passes_everywhere, right_cases, wrong_cases
+from mutants import catalogue_tests
 from vgrad import bptt
 from vgrad.nn import RNN, clip_by_norm as course_clip, global_norm
 
@@ -222,21 +221,5 @@ def _scaled(grads, factor, norm=lambda gs: float(np.sqrt(sum(np.sum(g * g) for g
     return [g * factor(n) for g in grads], float(np.sqrt(sum(np.sum(g * g) for g in grads)))
 
 
-def as_written_by_a_learner(params):
-    """The registry's mistakes live in the course's package, so the check would call them course code
-    (not own work) and never compare their values: run each as a learner's own function instead."""
-    def own(fn):
-        return lambda *args, **kwargs: fn(*args, **kwargs)
-
-    return [(name, label, own(fn) if label.startswith("mistake: ") else fn, hint)
-            for name, label, fn, hint in params]
-
-
-@pytest.mark.parametrize("name, label, answer, hint", as_written_by_a_learner(wrong_cases(NOTEBOOK, WRONG)))
-def test_every_wrong_answer_fails_everywhere(name, label, answer, hint):
-    assert_fails_everywhere(name, label, answer, hint)
-
-
-@pytest.mark.parametrize("name, label, answer", right_cases(RIGHT))
-def test_every_right_answer_passes_everywhere(name, label, answer):
-    assert_passes_everywhere(name, label, answer)
+test_every_wrong_answer_fails_everywhere, test_every_right_answer_passes_everywhere = catalogue_tests(
+    NOTEBOOK, WRONG, RIGHT)
