@@ -252,7 +252,7 @@ def judge(ex, cases, outcomes, time_limit=TIME_LIMIT, course_code=False):
             problem = _input_at(case, expected, problem)
             warned = "" if ex.no_warnings else _warned(outcome)
             return result("failed", f"{ex.title}: case {i} of {len(cases)} fails.\n  {call}\n  {problem}{warned}",
-                          _matching_mistake(ex, case, outcome))
+                          _matching_mistake(ex, cases, outcomes, i - 1))
     if len(outcomes) < len(cases):
         return result("error", f"{ex.title}: the answers stopped after case {len(outcomes)} of {len(cases)}.")
     if ex.consistent is not None:
@@ -290,20 +290,31 @@ def _course_answer(case, answer):
     return memo[answer]
 
 
-def _matching_mistake(ex, case, outcome):
-    """The hint of the first of ``ex.mistakes`` whose answer to ``case`` is what the learner returned."""
+def _matching_mistake(ex, cases, outcomes, failing):
+    """The hint of the first of ``ex.mistakes`` that returns what the learner returned on case ``failing``
+    (by its own ``matches`` if it has one) and agrees with the learner on every other case answered: one
+    that agrees on the failing case alone may be another mistake's look-alike."""
+    answered = [(i, case, o.value) for i, (case, o) in enumerate(zip(cases, outcomes)) if o.kind == "returned"]
     for mistake in ex.mistakes:
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                value = _course_answer(case, mistake.answer)
-                same = (mistake.matches(value, outcome.value) if mistake.matches
-                        else ex.compare(value, outcome.value) is None)
-        except Exception:
-            continue
-        if same:
-            return mistake.hint
+        def same(i, case, got):
+            value = _course_answer(case, mistake.answer)
+            equal = _holds(lambda: ex.compare(value, got) is None)
+            matches = mistake.matches is not None and _holds(lambda: mistake.matches(value, got))
+            return (matches if mistake.matches else equal) if i == failing else equal or matches
+
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            if _holds(lambda: all(same(*answer) for answer in answered)):
+                return mistake.hint
     return ""
+
+
+def _holds(condition):
+    """``condition()``, with an exception counted as False."""
+    try:
+        return bool(condition())
+    except Exception:
+        return False
 
 
 def run(fn, name=None, seed=NOTEBOOK_SEED, time_limit=TIME_LIMIT):
