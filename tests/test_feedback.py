@@ -1,5 +1,6 @@
 """What a check says when an answer is wrong: the difference itself, the warnings, the mistake's own hint."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -31,8 +32,19 @@ def test_the_first_differing_element_is_shown_with_digits_that_differ():
     res = run_cases(double, ex, ex.cases(None))
     assert res.status == "failed"
     assert "1 of 20 values differ" in res.message and "at index [2, 3]" in res.message
-    assert "at index [2, 3] (where the input is 14.): expected 28., got 28.000003" in res.message
+    assert "at index [2, 3] (where x is 14.): expected 28., got 28.000003" in res.message
     assert "relative error 1.0e-07" in res.message and "at most 1e-09" in res.message
+
+
+def test_every_input_of_the_result_s_shape_is_named_at_the_differing_index():
+    ex = _exercise(reference=lambda x, h: x + h, cases=lambda rng: [Case((np.arange(4.0), np.ones(4)))])
+    res = run_cases(lambda x, h: x - h, ex, ex.cases(None))
+    assert "at index 0 (where x is 0., h is 1.): expected 1., got -1." in res.message, res.message
+
+
+def test_a_relative_error_just_above_the_tolerance_prints_above_it():
+    problem = close(rtol=1e-6)(0.4, 0.4 * (1 + 1.016e-6))
+    assert "relative error 1.02e-06; the check allows a relative error of at most 1e-06" in problem, problem
 
 
 def test_scalars_show_the_relative_error_and_the_tolerance():
@@ -167,3 +179,20 @@ def test_the_grader_quotes_the_failing_line_like_the_check(tmp_path):
     path = _notebook(tmp_path, "00_start_here", "def chain_product(factors):\n    return factors[0] / 0.0 + undefined\n")
     [score] = grader.grade_submission(path, limits=grader.Limits(isolation="reduced")).exercises
     assert "line 2: `return factors[0] / 0.0 + undefined`" in score.feedback, score.feedback
+
+
+def test_an_error_inside_numpy_names_the_learner_s_line():
+    def double(x):
+        return np.random.default_rng(0).normal(0, 1, 4, 5)  # size passed as two arguments
+
+    res = run_cases(double, _exercise(), _exercise().cases(None))
+    assert res.status == "error" and re.search(r"\(in double, line \d+: `return np.random", res.message), res.message
+
+
+@pytest.mark.parametrize("exception", [GeneratorExit, SystemExit, type("Boom", (BaseException,), {})])
+def test_any_exception_a_learner_raises_is_a_verdict(exception):
+    def double(x):
+        raise exception("stop")
+
+    res = run_cases(double, _exercise(), _exercise().cases(None))
+    assert res.status == "error" and f"raised {exception.__name__}: stop" in res.message, res.message

@@ -6,7 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from mutants import catalogue_tests
+from mutants import catalogue_tests, verdicts
+from vgrad.exercises import run
 from vgrad.gradcheck import numerical_gradient
 from vgrad.nn import RNN, Dense, relu_grad
 from vgrad.nn.residual import ResidualBlock
@@ -95,6 +96,14 @@ def _right_stack(jacobians):
     return out
 
 
+def scale_by_absolute_bisection(depth, bracket):
+    lo, hi = 0.0, 1.0
+    while hi - lo > bracket:
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if depth * math.log1p(mid * mid) <= math.log(2) else (lo, mid)
+    return (lo + hi) / 2
+
+
 TABLE = {depth: math.sqrt(2 ** (1 / depth) - 1) for depth in (1, 4, 10, 20, 30, 50, 100)}  # every depth the notebook names
 
 WRONG = {
@@ -133,6 +142,8 @@ WRONG = {
         "in float32": lambda depth: np.float32(np.sqrt(2 ** (1 / depth) - 1)),
         "s = sqrt(2) / L": lambda depth: math.sqrt(2) / depth,
         "rounded to 3 digits": lambda depth: round(math.sqrt(2 ** (1 / depth) - 1), 3),
+        "rounded to 6 significant digits": lambda depth: float(f"{math.sqrt(2 ** (1 / depth) - 1):.6g}"),
+        "bisection to an absolute 1e-7": functools.partial(scale_by_absolute_bisection, bracket=1e-7),
     },
 }
 
@@ -209,3 +220,15 @@ RIGHT = {
 
 test_every_wrong_answer_fails_everywhere, test_every_right_answer_passes_everywhere = catalogue_tests(
     NOTEBOOK, WRONG, RIGHT)
+
+
+def test_a_search_to_an_absolute_1e_8_mostly_fails():
+    """Fine at small depths, too coarse near a million: one of the three depths drawn from 3e5 to a
+    million catches it on nearly every seed (at one such depth alone it passes about one time in six)."""
+    fails = [not res.passed for _, res in verdicts(functools.partial(scale_by_absolute_bisection, bracket=1e-8), "branch_scale")]
+    assert np.mean(fails) > 0.95, np.mean(fails)
+
+
+def test_a_float32_answer_is_not_told_about_its_search():
+    res = run(lambda depth: np.float32(math.sqrt(2 ** (1 / depth) - 1)), "branch_scale")
+    assert res.status == "failed" and "float32" in res.message and "bracket" not in res.hint, (res.message, res.hint)

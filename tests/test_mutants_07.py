@@ -7,6 +7,7 @@ import numpy as np
 
 from mutants import catalogue_tests
 from vgrad import bptt
+from vgrad.exercises import run
 from vgrad.nn import RNN, clip_by_norm as course_clip, global_norm
 
 NOTEBOOK = "07_recurrent_networks"
@@ -89,6 +90,29 @@ def regime_power(W_hh, tol=1e-6):  # ||W^50||^(1/50): the long run, too short
     return "vanishing" if rho < 1 - tol else "exploding" if rho > 1 + tol else "neutral"
 
 
+def regime_power_iteration(W_hh, tol=1e-6):  # 500 steps of power iteration for the radius
+    v = np.ones(len(W_hh))
+    for _ in range(500):
+        w = W_hh @ v
+        rho, v = np.linalg.norm(w) / np.linalg.norm(v), w / np.linalg.norm(w)
+    return _regime(rho, tol)
+
+
+def regime_larger_part(W_hh, tol=1e-6):  # max(|re|, |im|) in place of |eigenvalue|
+    ev = np.linalg.eigvals(W_hh)
+    return _regime(np.max(np.maximum(np.abs(ev.real), np.abs(ev.imag))), tol)
+
+
+def regime_isclose(W_hh, tol=1e-6):  # np.isclose adds its own rtol of 1e-5
+    rho = _rho(W_hh)
+    return "neutral" if np.isclose(rho, 1, atol=tol) else "vanishing" if rho < 1 else "exploding"
+
+
+def regime_one_sided(W_hh, tol=1e-6):  # the tolerance above 1 only
+    rho = _rho(W_hh)
+    return "vanishing" if rho < 1 else "exploding" if rho > 1 + tol else "neutral"
+
+
 # ---- 7.3 clip_by_norm ----
 
 def clip_like_pytorch(grads, max_norm):  # torch.nn.utils.clip_grad_norm_: an epsilon, and clamp at 1
@@ -153,9 +177,16 @@ WRONG = {
         "a table of the notebook's answers by size": regime_by_size,
         "as if symmetric (eigvalsh)": regime_eigvalsh,
         "||W^50||^(1/50)": regime_power,
+        "||W^200||^(1/200)": lambda W_hh, tol=1e-6: _regime(
+            np.linalg.norm(np.linalg.matrix_power(W_hh, 200), 2) ** (1 / 200), tol),
+        "power iteration, 500 steps": regime_power_iteration,
+        "max(|re|, |im|) for |eigenvalue|": regime_larger_part,
+        "the squared radius (no square root)": lambda W_hh, tol=1e-6: _regime(_rho(W_hh) ** 2, tol),
+        "half the tolerance": lambda W_hh, tol=1e-6: _regime(_rho(W_hh), tol / 2),
+        "np.isclose(rho, 1, atol=tol)": regime_isclose,
+        "a tolerance above 1 only": regime_one_sided,
         "neutral within 1e-3, whatever tol": lambda W_hh, tol=1e-6: _regime(_rho(W_hh), 1e-3),
         "always vanishing": lambda W_hh, tol=1e-6: "vanishing",
-        "capitalised": lambda W_hh, tol=1e-6: _regime(_rho(W_hh), tol).capitalize(),
         "the course's spectral_radius": lambda W_hh, tol=1e-6: _regime(bptt.spectral_radius(W_hh), tol),
     },
     "clip_by_norm": {
@@ -170,6 +201,8 @@ WRONG = {
         "in float32": lambda grads, m: ([g.astype(np.float32) for g in clip_in_place(grads, m)[0]],
                                         clip_in_place(grads, m)[1]),
         "the course's clip_by_norm": course_clip,
+        "clips only above max_norm + 1e-6": lambda grads, m: _scaled(grads, lambda n: m / n if n > m + 1e-6 else 1.0),
+        "clips only above 1.001 max_norm": lambda grads, m: _scaled(grads, lambda n: m / n if n > 1.001 * m else 1.0),
         "the course's clip_by_norm through partial": partial(course_clip),
         "the course's global_norm": lambda grads, m: _scaled(grads, lambda n: min(1.0, m / n), norm=global_norm),
         "the course's clip_by_norm in a thread": clip_in_a_thread,
@@ -185,6 +218,8 @@ RIGHT = {
     "gradient_regime": {
         "np.linalg.eig of W.T, |rho - 1| <= tol": regime_eig,
         "roots of the characteristic polynomial": regime_companion,
+        "capitalised, with a space (labels are read as 2.3 reads them)": lambda W_hh, tol=1e-6: _regime(
+            _rho(W_hh), tol).capitalize() + " ",
     },
     "clip_by_norm": {
         "PyTorch's epsilon (max_norm / (norm + 1e-6))": clip_like_pytorch,
@@ -223,3 +258,10 @@ def _scaled(grads, factor, norm=lambda gs: float(np.sqrt(sum(np.sum(g * g) for g
 
 test_every_wrong_answer_fails_everywhere, test_every_right_answer_passes_everywhere = catalogue_tests(
     NOTEBOOK, WRONG, RIGHT)
+
+
+def test_a_mistake_that_agrees_on_the_failing_case_alone_gives_no_hint():
+    """Swapped labels answer the trace's way on some matrix, but not on the others: no mistake's hint."""
+    swap = {"vanishing": "exploding", "exploding": "vanishing", "neutral": "neutral"}
+    res = run(lambda W_hh, tol=1e-6: swap[_regime(_rho(W_hh), tol)], "gradient_regime")
+    assert res.status == "failed" and res.hint == "", res.hint

@@ -4,10 +4,13 @@ Every argument check in ``vgrad`` raises ``InputError`` (a ``ValueError``) whose
 expected and what came. In a notebook the message is shown on its own, with the line of the learner's
 cell that led to it — not a traceback through the course's code, which is not where the mistake is.
 """
+import sysconfig
 import traceback
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
+# Python's own library and the installed packages (NumPy, ...): not where a learner's mistake is.
+_LIBRARIES = {Path(sysconfig.get_paths()[key]).resolve() for key in ("stdlib", "platstdlib", "purelib", "platlib")}
 
 
 class InputError(ValueError):
@@ -15,9 +18,20 @@ class InputError(ValueError):
 
 
 def learner_frame(tb):
-    """The deepest frame of a traceback that is not the course's own code (a ``FrameSummary``), or None."""
-    frames = [f for f in traceback.extract_tb(tb) if _PACKAGE not in Path(f.filename).resolve().parents]
+    """The deepest frame of a traceback in the learner's code, not in the course's, Python's or an
+    installed library's (a ``FrameSummary``), or None."""
+    frames = [f for f in traceback.extract_tb(tb) if _is_learners(f.filename)]
     return frames[-1] if frames else None
+
+
+def _is_learners(filename):
+    if filename.startswith("<"):  # a cell typed at a prompt
+        return True
+    path = Path(filename)
+    if not path.is_absolute():  # a compiled library's source, such as numpy/random/_generator.pyx
+        return False
+    path = path.resolve()
+    return not any(place == path or place in path.parents for place in _LIBRARIES | {_PACKAGE})
 
 
 def _learner_line(tb):

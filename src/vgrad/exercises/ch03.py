@@ -3,7 +3,7 @@ import numpy as np
 
 from ..diagnostics import layer_stats
 from ..nn.activations import elu, elu_grad, leaky_relu, leaky_relu_grad
-from .registry import Case, Exercise, Mistake, _describe, close, equal, register
+from .registry import Case, Exercise, Mistake, describe, close, equal, register
 
 # ---- the activations (3.1-3.3) ------------------------------------------------------------------------
 
@@ -175,7 +175,7 @@ def _compare_count(expected, got):
         if got.shape == () and got.dtype.kind in "iu":
             got = int(got)
         else:
-            return (f"expected one whole number, the count of dead units ({expected}), got {_describe(got)}"
+            return (f"expected one whole number, the count of dead units ({expected}), got {describe(got)}"
                     + (f" holding {got.tolist()}" if got.size <= 8 else ""))
     if isinstance(got, (float, np.floating)) and not float(got).is_integer():
         return f"expected {expected}, a whole number of units, got {float(got):.6g}"

@@ -10,7 +10,7 @@ from scipy.stats import binom, chi2, kstwo
 from ..nn.activations import elu, leaky_relu, relu, sigmoid, tanh
 from ..nn.init import he_normal, he_uniform, xavier_uniform
 from ..theory import chi1, gain
-from .registry import Case, Exercise, Mistake, _describe, close, equal, numbers, register
+from .registry import Case, Exercise, Mistake, describe, close, equal, numbers, register
 
 # ---- 4.1 and 4.2: a random initialiser, judged as a sample ---------------------------------------------
 #
@@ -28,6 +28,9 @@ from .registry import Case, Exercise, Mistake, _describe, close, equal, numbers,
 # (below 2^-50). Together below 1e-6 per check: FALSE_REJECTION; tests/test_mutants_04.py asserts it.
 #
 # The tests, in the order they are applied (the first that fails is reported), with their bounds:
+#   float32 values   every value within 4 float64 spacings of a float32 number, as draws made in float32
+#                    and converted are. A float64 draw lands there with probability below 2^-26, so a whole
+#                    matrix (hundreds of values) never does: a bound far below ALPHA, not counted.
 #   repeated values  at most k values equal to another value. Every draw takes any one float with
 #                    probability at most 2^-50 (NumPy's generators put 52 or 53 random bits into each
 #                    draw), so the number of coinciding pairs has mean at most C(N, 2) 2^-50 and, by
@@ -158,6 +161,9 @@ def _sample_problem(w, target):
         if worst > target.scale * (1 + 1e-12):
             return (f"a value of {worst:.4g} lies outside [-l, l], l = sqrt(6/(fan_in + fan_out)) = {target.scale:.4g}: "
                     f"a uniform distribution on [-l, l] never goes beyond its limits")
+    if np.all(np.abs(x - x.astype(np.float32)) <= 4 * np.spacing(np.abs(x))):
+        return ("every value has only float32 precision (about 7 significant digits), drawn as float32 and then "
+                "converted: draw in float64, NumPy's default (no dtype argument)")
     ordered = np.sort(x)
     repeats = int(np.count_nonzero(ordered[1:] == ordered[:-1]))
     allowed = math.ceil(n * (n - 1) / 2 * SINGLE_VALUE / ALPHA)
@@ -222,7 +228,7 @@ def _random_matrix(kind):
             return f"expected an array of shape {shape}, {problem}"
         if w.shape != shape:
             hint = " (rows and columns swapped?)" if w.shape == shape[::-1] else ""
-            return (f"expected an array of shape (fan_in, fan_out) = {shape}, got {_describe(got)}{hint}: "
+            return (f"expected an array of shape (fan_in, fan_out) = {shape}, got {describe(got)}{hint}: "
                     f"a layer y = x W with fan_in inputs has a weight matrix of fan_in rows and fan_out columns")
         if not np.isfinite(w).all():
             return "got values that are not finite numbers (NaN or inf)"
@@ -447,7 +453,8 @@ register(Exercise(
 
 # ---- 4.4: predict from chi_1 ------------------------------------------------------------------------------
 
-#: chi_1 within this of 1 is "critical" (the text says so); the drawn cases keep at least DRAWN_MARGIN away.
+#: chi_1 within this of 1 is "critical" (the text says so); the drawn cases keep at least DRAWN_MARGIN away,
+#: but for the ReLU cases set 1e-9 to 1e-7 below 1 (critical) and 2e-6 to 1e-5 from it (not critical).
 CRITICAL_TOLERANCE = 1e-6
 DRAWN_MARGIN = 0.02
 
@@ -482,7 +489,9 @@ def _predict_cases(rng):
     tanh just below sigma_w = sqrt(2) is exploding (ReLU's rule and a threshold at 1.35 say vanishing); ReLU
     between 1.21 and 1.33 vanishes (sigma_w^2 in place of sigma_w explodes); ReLU between 1.36 and 1.39 vanishes
     (a threshold at 1.35 says exploding); the sigmoid always vanishes; tanh with a large bias vanishes where
-    the same sigma_w without it explodes; ReLU with chi_1 2.5-4.5 % from 1 is not critical. Then three of any
+    the same sigma_w without it explodes; ReLU with chi_1 1e-9 to 1e-7 below 1 is critical and 2e-6 to
+    1e-5 below and above 1 is not (a tolerance wider than the stated 1e-6, or on one side only, fails).
+    Then three of any
     activation. Leaky ReLU and ELU get sigma_b >= 0.05: at sigma_b = 0 their fixed point is slow to reach."""
     return [
         _draw(rng, "tanh", (1.36, 1.40), (0.0, 0.05)),
@@ -491,9 +500,11 @@ def _predict_cases(rng):
         Case(("tanh", 1.0)),  # sigma_b left at its default, 0: q* = 0 and chi_1 = tanh'(0)^2 = 1 exactly
         Case(("relu", math.sqrt(2), 0.0)),  # He: chi_1 = 1.0000000000000002 in floating point
         Case(("relu", math.sqrt(2), float(rng.uniform(0.2, 1.0)))),  # ReLU's chi_1 ignores sigma_b
+        Case(("relu", math.sqrt(2 * (1 - rng.uniform(1e-9, 1e-7))))),  # critical just below 1, within the tolerance
         _draw(rng, "sigmoid", (1.5, 3.5), (0.0, 1.0)),
         _draw(rng, "tanh", (1.1, 1.3), (0.5, 1.0), lambda factor, sw, sb: factor < 1 and _chi1("tanh", sw, 0.0) > 1.02),
-        Case(("relu", math.sqrt(2 * (1 + rng.choice((-1, 1)) * rng.uniform(0.025, 0.045))), float(rng.uniform(0.0, 1.0)))),
+        *(Case(("relu", math.sqrt(2 * (1 + side * rng.uniform(2e-6, 1e-5))), float(rng.uniform(0.0, 1.0))))
+          for side in rng.permutation([-1, 1])),
         *(_draw(rng, activation, (0.3, 3.0), (0.05 if activation in ("leaky_relu", "elu") else 0.0, 1.0))
           for activation in (str(a) for a in rng.choice(GENERAL, size=3, replace=False))),
     ]

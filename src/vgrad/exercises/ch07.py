@@ -4,7 +4,7 @@ import numpy as np
 
 from ..bptt import spectral_radius
 from ..nn.recurrent import RNN, clip_by_norm, global_norm
-from .registry import Case, Exercise, Mistake, close, equal, register
+from .registry import Case, Exercise, Mistake, describe, apart, close, equal, register
 
 # ---- 7.1 jacobian_norm ------------------------------------------------------------------------------
 
@@ -115,7 +115,12 @@ def _regime_cases(rng):
     shrink), a scaled rotation and a dominant negative eigenvalue
     (the largest eigenvalue without abs), eigenvalues lambda and about -lambda (the trace), one
     eigenvalue above 1 and the others small (the determinant), a radius within 1e-7 of 1 but not 1, of
-    trace 1 (no tolerance), and, last, two cases with a tolerance passed as an argument."""
+    trace 1 (no tolerance), a complex pair near 45 degrees whose real and imaginary parts are below 1
+    (max(|re|, |im|) for |.|), a neutral non-normal matrix with a complex pair of radius just below 1
+    (a one-sided tolerance; power iteration and ||W^k||^(1/k) for the radius), a radius 2e-6 to 8e-6
+    above 1 (np.isclose adds its rtol of 1e-5), and, last, four cases with a tolerance passed as an
+    argument: neutral at 0.6 to 0.9 tol below and above 1 (the squared radius, half the tolerance),
+    and just outside, at 1.2 to 2 tol."""
     def size():
         return int(rng.integers(2, 10))
 
@@ -157,6 +162,13 @@ def _regime_cases(rng):
         m[0, 1] = rng.choice([-1, 1]) * a
         return m
 
+    def quarter_turn(r, normal=True):  # eigenvalues r e^(±i theta), theta near pi/4, and smaller real ones
+        n, theta = size() + 1, np.pi / 4 + rng.uniform(-0.05, 0.05)
+        block = np.diag(np.concatenate([[0.0, 0.0], rng.uniform(-0.5, 0.5, n - 2)]))
+        block[:2, :2] = r * np.array([[np.cos(theta), np.sin(theta)], [-np.sin(theta), np.cos(theta)]])
+        P = orthogonal(n) if normal else orthogonal(n) @ np.diag(rng.uniform(0.5, 2.0, n)) @ orthogonal(n)
+        return P @ block @ np.linalg.inv(P)
+
     n, tol = size(), float(rng.uniform(0.02, 0.1))
     lam, c = rng.uniform(1.3, 2.0), rng.uniform(1.5, 3.0)
     theta = np.arccos(rng.uniform(0.55, 0.95) / c)  # c cos(theta) < 1 < c
@@ -172,11 +184,14 @@ def _regime_cases(rng):
         Case((similar([-rng.uniform(2.2, 2.8), rng.uniform(0.6, 0.9)]),)),  # trace and det above 1 as well
         Case((similar([lam, -(lam - rng.uniform(0.1, 0.5))]),)),  # trace below 1
         Case((similar(np.concatenate([[rng.uniform(1.2, 1.5)], rng.uniform(0.2, 0.5, size() - 1)])),)),  # det < 1
+        Case((quarter_turn(rng.uniform(1.1, 1.25)),)),  # |re| and |im| of every eigenvalue below 1
+        Case((quarter_turn(1 - rng.uniform(3e-7, 8e-7), normal=False),)),  # neutral, below 1 and non-normal
+        Case(((1 + rng.uniform(2e-6, 8e-6)) * orthogonal(size()),)),  # exploding, though within 1e-5 of 1
     ]
     cases = [cases[i] for i in rng.permutation(len(cases))]
-    with_tol = [Case(((1 + rng.choice([-1, 1]) * rng.uniform(0.2, 0.8) * tol) * orthogonal(size()),), {"tol": tol}),
-                Case(((1 - rng.uniform(1.2, 2.0) * tol) * orthogonal(size()),), {"tol": tol})]
-    return cases + [with_tol[i] for i in rng.permutation(2)]
+    with_tol = [Case(((1 + side * rng.uniform(*band) * tol) * orthogonal(size()),), {"tol": tol})
+                for side in (-1, 1) for band in ((0.6, 0.9), (1.2, 2.0))]  # neutral, then just outside
+    return cases + [with_tol[i] for i in rng.permutation(4)]
 
 
 def _regime_by(measure, tolerance=lambda tol: tol):
@@ -244,14 +259,14 @@ _EXACT = ((2, 3, 6), (1, 4, 8), (4, 4, 7), (2, 6, 9), (6, 6, 7), (2, 2, 4, 5), (
 
 
 def _clip_cases(rng):
-    """Each case at a max_norm of its own; the first three clip, the others do not.
+    """Each case at a max_norm of its own; the first three and the last clip, the others do not.
 
     1. one gradient far longer than max_norm, with an entry above max_norm (clipping each entry is not
        scaling); 2. three gradients, each shorter than max_norm, together longer (clipping each alone,
        or each entry, changes nothing; adding their norms overestimates); 3. a matrix far longer than
        max_norm beside two short gradients; 4. well under max_norm; 5. just under it (by 0.01 % to
        0.1 %); 6. exactly at it, in whole numbers (a power of 2 times numbers whose squares add up to a
-       square)."""
+       square); 7. just above it (by 1e-9 to 1e-7: clipping must not wait for an epsilon above max_norm)."""
     def with_norms(shapes, norms):
         gs = [rng.normal(size=s) for s in shapes]
         return [g * (n / np.sqrt(np.sum(g * g))) for g, n in zip(gs, norms)]
@@ -280,6 +295,8 @@ def _clip_cases(rng):
     values = rng.permutation(values) * rng.choice([-1, 1], size=len(values)) * 2.0 ** int(rng.integers(-1, 2))
     cut = int(rng.integers(1, len(values)))
     cases.append(Case(([values[:cut], values[cut:]], float(np.sqrt(np.sum(values ** 2))))))
+    grads = with_norms(some_shapes(2), rng.uniform(0.5, 5.0, 2))
+    cases.append(Case((grads, global_norm(grads) / (1 + rng.uniform(1e-9, 1e-7)))))
     return cases
 
 
@@ -293,7 +310,7 @@ def _compare_clip(expected, got):
         return ("expected a tuple (clipped gradients, norm before clipping), got a list of arrays "
                 "(is the norm missing from the return?)")
     if not isinstance(grads, (list, tuple)) or len(grads) != len(want):
-        return f"the clipped gradients should be a list of {len(want)} arrays, one per gradient"
+        return f"the clipped gradients should be a list of {len(want)} arrays, one per gradient; got {describe(grads)}"
     for i, (e, g) in enumerate(zip(want, grads)):
         problem = close(rtol=CLIP_RTOL, atol=1e-12)(e, g)
         if problem:
@@ -304,7 +321,8 @@ def _compare_clip(expected, got):
     allowed = global_norm(want)  # max_norm when the reference clipped, else the norm before clipping
     after = float(np.sqrt(sum(np.sum(np.asarray(g, dtype=np.float64) ** 2) for g in grads)))
     if after > allowed * (1 + 1e-12):
-        return (f"the clipped gradients have global norm {after:.10g}, above {allowed:.10g}: the factor must "
+        after, allowed = apart(after, allowed)
+        return (f"the clipped gradients have global norm {after}, above {allowed}: the factor must "
                 f"never make the norm larger than max_norm (an epsilon belongs in the denominator, norm + eps)")
     return None
 

@@ -101,7 +101,7 @@ def tolerance_text(rtol, atol=0.0):
     return text + (f", or an absolute error of at most {atol:.0e} near 0" if atol and atol > 1e-200 else "")
 
 
-def _digits(e, g):
+def apart(e, g):
     """``e`` and ``g`` printed with just enough significant digits (6 to 17) to tell them apart."""
     for p in range(6, 18):
         a, b = f"{e:.{p}g}", f"{g:.{p}g}"
@@ -110,6 +110,16 @@ def _digits(e, g):
     else:
         a, b = f"{e!r}", f"{g!r}"
     return tuple(t if any(c in t for c in ".en") else t + "." for t in (a, b))
+
+
+def _above(error, allowed):
+    """``error`` in as few digits (2 to 6) as show that it exceeds ``allowed``: 1.016e-06 against 1e-06
+    prints as 1.02e-06, not as 1.0e-06."""
+    for p in range(1, 6):
+        text = f"{error:.{p}e}"
+        if float(text) > allowed:
+            return text
+    return text
 
 
 def numbers(got):
@@ -125,13 +135,13 @@ def numbers(got):
                       "number?)")
     if arr is None or arr.dtype.kind not in "biuf":
         items = " whose items are not all numbers" if isinstance(got, (list, tuple, np.ndarray)) and np.size(arr) else ""
-        return None, f"got {_describe(got)}{items}"
+        return None, f"got {describe(got)}{items}"
     if arr.dtype.kind == "b":
         return None, ("got True/False values (booleans) where numbers are expected: turn them into numbers, "
                       "for example with .astype(float)")
     if arr.dtype.kind == "f" and arr.dtype.itemsize < 8:
         return None, (f"got {arr.dtype.name} values, which keep only about {np.finfo(arr.dtype).precision} "
-                      f"significant digits: return float64 (the inputs are float64; is there an "
+                      f"significant digits: return float64, NumPy's default (is there an "
                       f".astype({arr.dtype.name}) or a dtype= somewhere?)")
     return arr.astype(np.float64), None
 
@@ -149,9 +159,9 @@ def difference(expected, got_arr, rtol, atol):
     count = "" if expected.size == 1 else f"{int(bad.sum())} of {expected.size} values differ; the first, "
     if not np.isfinite(g):
         return f"{count}{at}expected {e:.6g}, got {g}, which is not a finite number (an overflow? NaN or inf appeared)"
-    a, b = _digits(e, g)
+    a, b = apart(e, g)
     rel = abs(g - e) / abs(e) if e != 0 else float("inf")
-    error = f"relative error {rel:.1e}" if e != 0 else f"absolute error {abs(g - e):.1e}"
+    error = f"relative error {_above(rel, rtol)}" if e != 0 else f"absolute error {_above(abs(g - e), atol)}"
     return f"{count}{at}expected {a}, got {b} ({error}; the check allows {tolerance_text(rtol, atol)})"
 
 
@@ -166,7 +176,7 @@ def close(rtol=1e-6, atol=0.0):
             return f"expected {'a number' if expected.shape == () else 'an array of numbers'}, {problem}"
         if got_arr.shape != expected.shape:
             what = "a single number" if expected.shape == () else f"an array of shape {expected.shape}"
-            return f"expected {what}, got {_describe(got)}"
+            return f"expected {what}, got {describe(got)}"
         return difference(expected, got_arr, rtol, atol)
 
     compare.rtol, compare.atol = rtol, atol
@@ -181,7 +191,7 @@ def close_each(rtol=1e-6, atol=0.0, names=None):
     def compare(expected, got):
         what = f"({', '.join(names)})" if names else f"a tuple of {len(expected)} arrays"
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            return f"expected {what}, got {_describe(got)}"
+            return f"expected {what}, got {describe(got)}"
         for i, (e, g) in enumerate(zip(expected, got)):
             problem = one(e, g)
             if problem:
@@ -192,7 +202,8 @@ def close_each(rtol=1e-6, atol=0.0, names=None):
 
 
 def equal(expected, got):
-    """Exactly equal (integers, None, strings)."""
+    """Exactly equal (integers, None); strings as labels, in any case and without stray spaces (as 2.3
+    reads them)."""
     if isinstance(expected, (int, np.integer)) and not isinstance(got, (bool, np.bool_)):
         if isinstance(got, (int, np.integer)) and int(got) == int(expected):
             return None
@@ -200,12 +211,12 @@ def equal(expected, got):
             return None
     elif got is expected or (type(got) is type(expected) and got == expected):
         return None
-    elif isinstance(expected, str) and isinstance(got, str) and str(got) == expected:  # NumPy's str_ too
-        return None
+    elif isinstance(expected, str) and isinstance(got, str) and str(got).strip().lower() == expected.lower():
+        return None  # NumPy's str_ too
     return f"expected {_short(expected)}, got {_short(got)}"
 
 
-def _describe(x):
+def describe(x):
     if isinstance(x, np.ndarray):
         return f"an array of shape {x.shape}" + ("" if x.dtype.kind in "biuf" else f" and dtype {x.dtype}")
     if x is None:

@@ -4,6 +4,7 @@
 (raise, loop forever, print, return the wrong thing), it prints one verdict.
 """
 import copy
+import inspect
 import os
 import re
 import signal
@@ -105,7 +106,7 @@ def call_learner(fn, case, time_limit=TIME_LIMIT, cpu=False):
         return Outcome("timeout")
     except RecursionError:
         return Outcome("error", error="recursed too deeply (does the recursion have a base case?)")
-    except (Exception, SystemExit, KeyboardInterrupt) as exc:  # the learner's code, whatever it raised
+    except BaseException as exc:  # the learner's code, whatever it raised (SystemExit, GeneratorExit, ...)
         try:
             return Outcome("error", error=f"raised {type(exc).__name__}: {exc}{_where_in_learner_code(exc)}",
                            warnings=_warning_texts(caught))
@@ -249,7 +250,7 @@ def judge(ex, cases, outcomes, time_limit=TIME_LIMIT, course_code=False):
                        f"{ex.label} asks for a version that never overflows, even at ±1000: a value too large "
                        f"for float64 is computed somewhere, even if it is thrown away afterwards")
         if problem:
-            problem = _input_at(case, expected, problem)
+            problem = _input_at(ex, case, expected, problem)
             warned = "" if ex.no_warnings else _warned(outcome)
             return result("failed", f"{ex.title}: case {i} of {len(cases)} fails.\n  {call}\n  {problem}{warned}",
                           _matching_mistake(ex, cases, outcomes, i - 1))
@@ -263,18 +264,21 @@ def judge(ex, cases, outcomes, time_limit=TIME_LIMIT, course_code=False):
     return result("passed", f"{ex.title}: {passed}. [{ex.points}/{ex.points} points]")
 
 
-def _input_at(case, expected, problem):
-    """``problem`` naming, for an elementwise exercise, the input at the index where the result first
-    differs (the printed call may have cut it out): 'at index 12 (where the input is 3.5): ...'."""
+def _input_at(ex, case, expected, problem):
+    """``problem`` naming, for an elementwise exercise, the inputs of the result's shape at the index
+    where it first differs (the printed call may have cut them out): 'at index 12 (where x is 3.5): ...'."""
     found = re.search(r"at index (\d+|\[[\d, ]+\])", problem)
     shape = expected.shape if isinstance(expected, np.ndarray) else None
-    arrays = [a for a in case.args if isinstance(a, np.ndarray) and a.shape == shape and a.ndim]
+    names = list(inspect.signature(ex.reference).parameters)
+    named = list(zip(names, case.args)) + list(case.kwargs.items())
+    arrays = [(name, a) for name, a in named if isinstance(a, np.ndarray) and a.shape == shape and a.ndim]
     if not found or not arrays:
         return problem
     index = tuple(int(i) for i in re.findall(r"\d+", found.group(1)))
-    if len(index) != arrays[0].ndim:
+    if len(index) != len(shape):
         return problem
-    return problem.replace(found.group(0), f"{found.group(0)} (where the input is {_short(arrays[0][index])})", 1)
+    where = ", ".join(f"{name} is {_short(a[index])}" for name, a in arrays)
+    return problem.replace(found.group(0), f"{found.group(0)} (where {where})", 1)
 
 
 def _warned(outcome):
