@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.special import ndtri
 
 from mutants import _cases, catalogue_tests
 from vgrad import theory
@@ -110,6 +111,10 @@ def chi1_at_unit_variance(activation, sigma_w, sigma_b=0.0):
 
 WRONG = {
     "he_normal": {
+        "standardised after drawing": lambda fan_in, fan_out, rng: (lambda z: (z - z.mean()) / z.std())(
+            rng.standard_normal((fan_in, fan_out))) * math.sqrt(2 / fan_in),
+        "normal quantiles on a grid, shuffled": lambda fan_in, fan_out, rng: rng.permutation(ndtri(
+            (np.arange(fan_in * fan_out) + 0.5) / (fan_in * fan_out))).reshape(fan_in, fan_out) * math.sqrt(2 / fan_in),
         "drawn in float32, then converted": lambda fan_in, fan_out, rng: rng.standard_normal(
             (fan_in, fan_out), dtype=np.float32).astype(np.float64) * math.sqrt(2 / fan_in),
         "float32": lambda fan_in, fan_out, rng: rng.normal(0, he_std(fan_in), (fan_in, fan_out)).astype(np.float32),
@@ -146,6 +151,11 @@ WRONG = {
             [fan_in, fan_out], activation="relu", init="he_normal", seed=int(rng.integers(2**31))).layers[0].W,
     },
     "xavier_uniform": {
+        "a shuffled linspace": lambda fan_in, fan_out, rng: rng.permutation(np.linspace(
+            -1, 1, fan_in * fan_out)).reshape(fan_in, fan_out) * limit(fan_in, fan_out),
+        "a shuffled grid with a random offset": lambda fan_in, fan_out, rng: rng.permutation(
+            (np.arange(fan_in * fan_out) + rng.random()) * 2 / (fan_in * fan_out) - 1).reshape(
+                fan_in, fan_out) * limit(fan_in, fan_out),
         "drawn in float32, then converted": lambda fan_in, fan_out, rng: (2 * rng.random(
             (fan_in, fan_out), dtype=np.float32).astype(np.float64) - 1) * limit(fan_in, fan_out),
         "float32": lambda fan_in, fan_out, rng: rng.uniform(
@@ -255,6 +265,14 @@ def test_a_right_initialiser_is_rejected_with_probability_below_one_in_a_million
     assert per_check == pytest.approx(ch04.FALSE_REJECTION) and per_check < 1e-6
 
 
+def test_the_exact_mean_and_even_spacing_tests_hold_their_probability():
+    """The bounds of ch04's comment, at the largest and the smallest matrix a case asks for."""
+    sizes = [math.prod(c.args[:2]) for k in range(-1, 50) for c in _cases("he_normal", k)]
+    assert ch04.EXACT_MEAN * max(sizes) <= ch04.ALPHA
+    n = min(sizes)
+    assert (1 - (n - 1) * ch04.EVEN_SPACING / n) ** n <= ch04.ALPHA
+
+
 @pytest.mark.parametrize("p", [0.5, ch04.TAIL_P, 0.3829])
 def test_the_binomial_bands_hold_their_probability(p):
     """SciPy's quantiles, against the exact binomial tails summed term by term."""
@@ -308,6 +326,11 @@ def test_a_random_initialiser_is_judged_column_by_column_and_for_its_generator()
     ("he_normal", "Laplace draws of the right variance", "do not follow N(0, 2/fan_in)"),
     ("he_normal", "truncated, rescaled to the right variance", "truncated"),
     ("he_normal", "float32", "float32"),
+    ("he_normal", "drawn in float32, then converted", "only float32 precision"),
+    ("he_normal", "standardised after drawing", "centred or standardised"),
+    ("he_normal", "normal quantiles on a grid, shuffled", "laid out on a grid"),
+    ("xavier_uniform", "a shuffled linspace", "laid out on a grid"),
+    ("xavier_uniform", "a shuffled grid with a random offset", "too evenly"),
     ("xavier_uniform", "two uniforms added, rescaled to the right variance", "outside [-l, l]"),
 ])
 def test_the_feedback_names_what_is_wrong(name, wrong, says):

@@ -21,7 +21,7 @@ from .registry import Case, Exercise, Mistake, describe, close, equal, numbers, 
 # faces SAMPLE_TESTS tests, each of which rejects a right answer with probability at most ALPHA. Every
 # bound holds for any sample size (no normal approximation), so they add up (union bound):
 #
-#   4 cases x 9 tests x ALPHA (1e-8) = 3.6e-7 per check,
+#   4 cases x 11 tests x ALPHA (1e-8) = 4.4e-7 per check,
 #
 # plus the check across cases (same generator state -> same matrix; different states -> different
 # matrices), which rejects a right answer only when two independent draws of a whole matrix coincide
@@ -46,17 +46,25 @@ from .registry import Case, Exercise, Mistake, describe, close, equal, numbers, 
 #   column spreads   the spread's bound for each column (a unit's incoming weights) at ALPHA / fan_out.
 #   distribution     Kolmogorov-Smirnov: the largest gap D between the sample's distribution function
 #                    and the stated one, beyond the 1 - ALPHA quantile of its exact distribution (kstwo).
+#   exact mean       |mean(x)| <= EXACT_MEAN. The mean of N >= 2 draws has a density of at most N / 2
+#                    (U(-1, 1): a convolution never raises the sup of U's density 1/2; N(0, 1): sqrt(N / 2 pi)),
+#                    so probability <= EXACT_MEAN N <= ALPHA for N <= 1e6.
+#   even spacing     u = F(x) (the stated distribution function) sorted, every gap between neighbours above
+#                    EVEN_SPACING / N. For N independent U(0, 1) the probability that all N - 1 gaps exceed t
+#                    is (1 - (N - 1) t)^N, here below 0.9^N: under ALPHA for N >= 175.
 #   centre, tails    the count of |x| < 0.5 (N(0, 1)) or < 0.383 (U(-1, 1)), and of |x| beyond 2.5 (or
 #                    1 - 0.0124): Binomial(N, p), outside its ALPHA/2 quantiles.
 # A uniform's values must also lie in [-l, l], to rounding (not a random test).
 
 ALPHA = 1e-8  # the probability that one test rejects a right answer in one case, at most
-SAMPLE_TESTS = ("repeated values", "mean", "spread", "column pairs", "row pairs", "column spreads",
-                "distribution", "centre", "tails")
+SAMPLE_TESTS = ("repeated values", "mean", "exact mean", "spread", "column pairs", "row pairs",
+                "column spreads", "distribution", "even spacing", "centre", "tails")
 INIT_CASES = 4  # the cases each check draws (_init_cases)
 ACROSS_CASES = 2.0 ** -50  # the check across cases rejects a right answer with at most this probability
 FALSE_REJECTION = INIT_CASES * len(SAMPLE_TESTS) * ALPHA + ACROSS_CASES  # per check: below 1e-6
 SINGLE_VALUE = 2.0 ** -50  # the largest probability of any one float value in a draw
+EXACT_MEAN = 1e-14  # a mean of x closer to 0 than this: centred after drawing
+EVEN_SPACING = 0.1  # every gap between neighbours in F(x) wider than this / N: a shuffled grid
 
 CENTRE = {"normal": 0.5, "uniform": math.erf(0.5 / math.sqrt(2))}  # |x| below this: p = 0.3829 in both
 TAIL_P = math.erfc(2.5 / math.sqrt(2))  # P(|x| > 2.5) for N(0, 1): 0.0124
@@ -175,6 +183,10 @@ def _sample_problem(w, target):
     if abs(ordered.mean()) > mean_limit:
         return (f"the weights' mean is {w.mean():.4g}, expected 0 (chance alone keeps it within "
                 f"±{mean_limit * target.scale:.2g}): draw values centred on 0")
+    if abs(ordered.mean()) <= EXACT_MEAN:
+        return (f"the weights' mean is 0 to {abs(w.mean()):.0e}, closer than any random draw comes: were the "
+                f"values centred or standardised after drawing, or laid out on a grid? Draw them from the "
+                f"distribution directly")
     low, high = _spread_band(n, target.kind, ALPHA)
     square = float(np.sum(x * x))
     if not low <= square <= high:
@@ -204,6 +216,10 @@ def _sample_problem(w, target):
     if gap > limit:
         return (f"the values do not follow {target.name}: their distribution function differs from it by up to "
                 f"{gap:.3f} (Kolmogorov-Smirnov; chance alone stays below {limit:.3f})")
+    if np.min(np.diff(cdf)) > EVEN_SPACING / n:
+        return (f"the values are spread too evenly: sorted, no two are closer than {EVEN_SPACING}/N of the way "
+                f"through the distribution, where independent draws crowd together by chance. Are they a grid "
+                f"(linspace or quantiles) shuffled, rather than drawn?")
     for edge, inside, what in ((CENTRE[target.kind], True, "near 0"), (TAIL[target.kind], False, "in the tails")):
         p = math.erf(edge / math.sqrt(2)) if target.kind == "normal" else edge
         p = p if inside else 1 - p
