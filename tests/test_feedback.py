@@ -196,3 +196,17 @@ def test_any_exception_a_learner_raises_is_a_verdict(exception):
 
     res = run_cases(double, _exercise(), _exercise().cases(None))
     assert res.status == "error" and f"raised {exception.__name__}: stop" in res.message, res.message
+
+
+def test_a_sequence_that_never_ends_is_described_not_read():
+    class Forever:  # len 3, and every item is itself: NumPy would unfold it 32 levels deep
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            if i >= 3:
+                raise IndexError
+            return self
+
+    res = run_cases(lambda x: Forever(), _exercise(), _exercise().cases(None))
+    assert res.status == "failed" and "got Forever" in res.message, res.message

@@ -10,7 +10,7 @@ from ..errors import InputError
 from ..nn import MLP, SGD, mse, softmax_cross_entropy
 from ..train import train
 from .runner import NOTEBOOK_SEED
-from .registry import Case, Exercise, Mistake, close, register
+from .registry import Case, Exercise, Mistake, close, plain, register
 
 
 # ---- Exercise 2.1: the weight-gradient norm of every layer --------------------------------------------
@@ -201,7 +201,7 @@ def _ratios_elementwise(before, after):
 def _same_arrays(value, got):
     """True when ``got`` holds the arrays of ``value`` (a list of arrays), one for one."""
     try:
-        return len(got) == len(value) and all(np.shape(g) == np.shape(v) and np.allclose(g, v, rtol=1e-8)
+        return plain(got) and len(got) == len(value) and all(np.shape(g) == np.shape(v) and np.allclose(g, v, rtol=1e-8)
                                               for v, g in zip(value, got))
     except (TypeError, ValueError):
         return False

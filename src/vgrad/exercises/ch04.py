@@ -10,7 +10,7 @@ from scipy.stats import binom, chi2, kstwo
 from ..nn.activations import elu, leaky_relu, relu, sigmoid, tanh
 from ..nn.init import he_normal, he_uniform, xavier_uniform
 from ..theory import chi1, gain
-from .registry import Case, Exercise, Mistake, describe, close, equal, numbers, register
+from .registry import Case, Exercise, Mistake, close, describe, equal, numbers, plain, register
 
 # ---- 4.1 and 4.2: a random initialiser, judged as a sample ---------------------------------------------
 #
@@ -283,6 +283,8 @@ def _resembles(value, got):
     """For a random mistake: ``got`` looks like a draw of what the mistake draws (``value``): the same
     shape, mean and spread within a tenth of the mistake's spread and within 10 %, and the same kind
     of distribution (kurtosis within 0.5: normal 3, uniform 1.8)."""
+    if not plain(got):
+        return False
     value, got = np.asarray(value, dtype=np.float64), np.asarray(got)
     if got.shape != value.shape or got.dtype != np.float64 or value.size < 2:
         return False
