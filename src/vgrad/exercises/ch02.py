@@ -201,8 +201,8 @@ def _ratios_elementwise(before, after):
 def _same_arrays(value, got):
     """True when ``got`` holds the arrays of ``value`` (a list of arrays), one for one."""
     try:
-        return plain(got) and len(got) == len(value) and all(np.shape(g) == np.shape(v) and np.allclose(g, v, rtol=1e-8)
-                                              for v, g in zip(value, got))
+        return plain(got) and len(got) == len(value) and all(
+            np.shape(g) == np.shape(v) and np.allclose(g, v, rtol=1e-8) for v, g in zip(value, got))
     except (TypeError, ValueError):
         return False
 

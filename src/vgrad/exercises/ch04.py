@@ -509,8 +509,7 @@ def _predict_cases(rng):
     (a threshold at 1.35 says exploding); the sigmoid always vanishes; tanh with a large bias vanishes where
     the same sigma_w without it explodes; ReLU with chi_1 1e-9 to 1e-7 below 1 is critical and 2e-6 to
     1e-5 below and above 1 is not (a tolerance wider than the stated 1e-6, or on one side only, fails).
-    Then three of any
-    activation. Leaky ReLU and ELU get sigma_b >= 0.05: at sigma_b = 0 their fixed point is slow to reach."""
+    Then three of any activation. Leaky ReLU and ELU get sigma_b >= 0.05: at sigma_b = 0 their fixed point is slow to reach."""
     return [
         _draw(rng, "tanh", (1.36, 1.40), (0.0, 0.05)),
         _draw(rng, "relu", (1.21, 1.33), (0.0, 1.0)),

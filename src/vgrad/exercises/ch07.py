@@ -4,7 +4,7 @@ import numpy as np
 
 from ..bptt import spectral_radius
 from ..nn.recurrent import RNN, clip_by_norm, global_norm
-from .registry import Case, Exercise, Mistake, describe, apart, close, equal, register
+from .registry import Case, Exercise, Mistake, apart, close, describe, equal, register
 
 # ---- 7.1 jacobian_norm ------------------------------------------------------------------------------
 
