@@ -184,6 +184,9 @@ WRONG = {
         "the squared radius (no square root)": lambda W_hh, tol=1e-6: _regime(_rho(W_hh) ** 2, tol),
         "half the tolerance": lambda W_hh, tol=1e-6: _regime(_rho(W_hh), tol / 2),
         "np.isclose(rho, 1, atol=tol)": regime_isclose,
+        "rho rounded to 5 decimals": lambda W_hh, tol=1e-6: _regime(round(float(_rho(W_hh)), 5), tol),
+        "rho rounded to 6 decimals": lambda W_hh, tol=1e-6: _regime(round(float(_rho(W_hh)), 6), tol),
+        "a tolerance of 1e-8, whatever tol": lambda W_hh, tol=1e-6: _regime(_rho(W_hh), 1e-8),
         "a tolerance above 1 only": regime_one_sided,
         "neutral within 1e-3, whatever tol": lambda W_hh, tol=1e-6: _regime(_rho(W_hh), 1e-3),
         "always vanishing": lambda W_hh, tol=1e-6: "vanishing",
@@ -201,6 +204,8 @@ WRONG = {
         "in float32": lambda grads, m: ([g.astype(np.float32) for g in clip_in_place(grads, m)[0]],
                                         clip_in_place(grads, m)[1]),
         "the course's clip_by_norm": course_clip,
+        "compares the squared norm with max_norm": lambda grads, m: _scaled(
+            grads, lambda n: m / n if n * n > m else 1.0),
         "clips only above max_norm + 1e-6": lambda grads, m: _scaled(grads, lambda n: m / n if n > m + 1e-6 else 1.0),
         "clips only above 1.001 max_norm": lambda grads, m: _scaled(grads, lambda n: m / n if n > 1.001 * m else 1.0),
         "the course's clip_by_norm through partial": partial(course_clip),

@@ -472,7 +472,7 @@ register(Exercise(
 # ---- 4.4: predict from chi_1 ------------------------------------------------------------------------------
 
 #: chi_1 within this of 1 is "critical" (the text says so); the drawn cases keep at least DRAWN_MARGIN away,
-#: but for the ReLU cases set 1e-9 to 1e-7 below 1 (critical) and 2e-6 to 1e-5 from it (not critical).
+#: but for the ReLU cases set just inside (0.7e-6 to 0.9e-6 below 1) and just outside (1.1e-6 to 1.3e-6) it.
 CRITICAL_TOLERANCE = 1e-6
 DRAWN_MARGIN = 0.02
 
@@ -507,8 +507,8 @@ def _predict_cases(rng):
     tanh just below sigma_w = sqrt(2) is exploding (ReLU's rule and a threshold at 1.35 say vanishing); ReLU
     between 1.21 and 1.33 vanishes (sigma_w^2 in place of sigma_w explodes); ReLU between 1.36 and 1.39 vanishes
     (a threshold at 1.35 says exploding); the sigmoid always vanishes; tanh with a large bias vanishes where
-    the same sigma_w without it explodes; ReLU with chi_1 1e-9 to 1e-7 below 1 is critical and 2e-6 to
-    1e-5 below and above 1 is not (a tolerance wider than the stated 1e-6, or on one side only, fails).
+    the same sigma_w without it explodes; ReLU with chi_1 0.7e-6 to 0.9e-6 below 1 is critical and 1.1e-6
+    to 1.3e-6 below and above 1 is not (a tolerance below 0.7e-6 or above 1.3e-6, or on one side only, fails).
     Then three of any activation. Leaky ReLU and ELU get sigma_b >= 0.05: at sigma_b = 0 their fixed point is slow to reach."""
     return [
         _draw(rng, "tanh", (1.36, 1.40), (0.0, 0.05)),
@@ -517,10 +517,10 @@ def _predict_cases(rng):
         Case(("tanh", 1.0)),  # sigma_b left at its default, 0: q* = 0 and chi_1 = tanh'(0)^2 = 1 exactly
         Case(("relu", math.sqrt(2), 0.0)),  # He: chi_1 = 1.0000000000000002 in floating point
         Case(("relu", math.sqrt(2), float(rng.uniform(0.2, 1.0)))),  # ReLU's chi_1 ignores sigma_b
-        Case(("relu", math.sqrt(2 * (1 - rng.uniform(1e-9, 1e-7))))),  # critical just below 1, within the tolerance
+        Case(("relu", math.sqrt(2 * (1 - rng.uniform(0.7e-6, 0.9e-6))))),  # critical: just inside the tolerance
         _draw(rng, "sigmoid", (1.5, 3.5), (0.0, 1.0)),
         _draw(rng, "tanh", (1.1, 1.3), (0.5, 1.0), lambda factor, sw, sb: factor < 1 and _chi1("tanh", sw, 0.0) > 1.02),
-        *(Case(("relu", math.sqrt(2 * (1 + side * rng.uniform(2e-6, 1e-5))), float(rng.uniform(0.0, 1.0))))
+        *(Case(("relu", math.sqrt(2 * (1 + side * rng.uniform(1.1e-6, 1.3e-6))), float(rng.uniform(0.0, 1.0))))
           for side in rng.permutation([-1, 1])),
         *(_draw(rng, activation, (0.3, 3.0), (0.05 if activation in ("leaky_relu", "elu") else 0.0, 1.0))
           for activation in (str(a) for a in rng.choice(GENERAL, size=3, replace=False))),

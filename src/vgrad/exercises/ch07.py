@@ -117,8 +117,9 @@ def _regime_cases(rng):
     eigenvalue above 1 and the others small (the determinant), a radius within 1e-7 of 1 but not 1, of
     trace 1 (no tolerance), a complex pair near 45 degrees whose real and imaginary parts are below 1
     (max(|re|, |im|) for |.|), a neutral non-normal matrix with a complex pair of radius just below 1
-    (a one-sided tolerance; power iteration and ||W^k||^(1/k) for the radius), a radius 2e-6 to 8e-6
-    above 1 (np.isclose adds its rtol of 1e-5), and, last, four cases with a tolerance passed as an
+    (0.7e-6 to 0.9e-6 below: a one-sided or narrower tolerance; power iteration and ||W^k||^(1/k) for the
+    radius), radii 1.1e-6 to 1.3e-6 below and above 1 (a wider tolerance, rounding, np.isclose with its
+    rtol of 1e-5), and, last, four cases with a tolerance passed as an
     argument: neutral at 0.6 to 0.9 tol below and above 1 (the squared radius, half the tolerance),
     and just outside, at 1.2 to 2 tol."""
     def size():
@@ -185,8 +186,8 @@ def _regime_cases(rng):
         Case((similar([lam, -(lam - rng.uniform(0.1, 0.5))]),)),  # trace below 1
         Case((similar(np.concatenate([[rng.uniform(1.2, 1.5)], rng.uniform(0.2, 0.5, size() - 1)])),)),  # det < 1
         Case((quarter_turn(rng.uniform(1.1, 1.25)),)),  # |re| and |im| of every eigenvalue below 1
-        Case((quarter_turn(1 - rng.uniform(3e-7, 8e-7), normal=False),)),  # neutral, below 1 and non-normal
-        Case(((1 + rng.uniform(2e-6, 8e-6)) * orthogonal(size()),)),  # exploding, though within 1e-5 of 1
+        Case((quarter_turn(1 - rng.uniform(0.7e-6, 0.9e-6), normal=False),)),  # neutral, below 1 and non-normal
+        *(Case(((1 + side * rng.uniform(1.1e-6, 1.3e-6)) * orthogonal(size()),)) for side in (-1, 1)),  # just outside
     ]
     cases = [cases[i] for i in rng.permutation(len(cases))]
     with_tol = [Case(((1 + side * rng.uniform(*band) * tol) * orthogonal(size()),), {"tol": tol})
@@ -265,8 +266,9 @@ def _clip_cases(rng):
        scaling); 2. three gradients, each shorter than max_norm, together longer (clipping each alone,
        or each entry, changes nothing; adding their norms overestimates); 3. a matrix far longer than
        max_norm beside two short gradients; 4. well under max_norm; 5. just under it (by 0.01 % to
-       0.1 %); 6. exactly at it, in whole numbers (a power of 2 times numbers whose squares add up to a
-       square); 7. just above it (by 1e-9 to 1e-7: clipping must not wait for an epsilon above max_norm)."""
+       0.1 %, above 1); 6. exactly at it, in whole numbers (a power of 2 times numbers whose squares add
+       up to a square); 7. just above it (by 1e-9 to 1e-7, below 1: clipping must not wait for an epsilon
+       above max_norm; 5 and 7 together fail a comparison of the squared norm with max_norm)."""
     def with_norms(shapes, norms):
         gs = [rng.normal(size=s) for s in shapes]
         return [g * (n / np.sqrt(np.sum(g * g))) for g, n in zip(gs, norms)]
@@ -289,13 +291,13 @@ def _clip_cases(rng):
     cases.append(Case((with_norms([(4, 3), (3,), (3, 2)], [m * rng.uniform(1.5, 3), *(m * rng.uniform(0.1, 0.5, 2))]), m)))
     m = max_norm()
     cases.append(Case((with_norms(some_shapes(2), m * rng.uniform(0.1, 0.45, 2)), m)))
-    grads = with_norms(some_shapes(2), rng.uniform(0.5, 5.0, 2))
+    grads = with_norms(some_shapes(2), rng.uniform(1.1, 3.5, 2))  # a global norm above 1, so is n^2
     cases.append(Case((grads, global_norm(grads) * (1 + rng.uniform(1e-4, 1e-3)))))
     values = np.array(_EXACT[rng.integers(len(_EXACT))], dtype=np.float64)
     values = rng.permutation(values) * rng.choice([-1, 1], size=len(values)) * 2.0 ** int(rng.integers(-1, 2))
     cut = int(rng.integers(1, len(values)))
     cases.append(Case(([values[:cut], values[cut:]], float(np.sqrt(np.sum(values ** 2))))))
-    grads = with_norms(some_shapes(2), rng.uniform(0.5, 5.0, 2))
+    grads = with_norms(some_shapes(2), rng.uniform(0.2, 0.6, 2))  # a global norm below 1, so is n^2
     cases.append(Case((grads, global_norm(grads) / (1 + rng.uniform(1e-9, 1e-7)))))
     return cases
 
