@@ -1,4 +1,6 @@
 """vgrad.theory and vgrad.chain: the numbers notebook 01 states."""
+import math
+
 import numpy as np
 import pytest
 
@@ -46,6 +48,28 @@ def test_underflow_depths_follow_from_the_formats():
     assert theory.subnormal_depth(0.25, np.float64) == 512
     with pytest.raises(ValueError):
         theory.underflow_depth(1.0, np.float32)
+
+
+@pytest.mark.parametrize("dtype, last", [(np.float16, 24), (np.float32, 149), (np.float64, 1074)])
+def test_a_factor_above_one_half_never_reaches_zero(dtype, last):
+    """From the smallest subnormal 2^-last, times 1/2 is a tie that rounds to even, 0; times anything
+    larger rounds back up: the product sticks above 0 and underflow_depth says so instead of looping."""
+    assert theory.underflow_depth(0.5, dtype) == last + 1
+    for factor in (0.5 + 2.0 ** -10, 0.75, 0.9, 0.999):
+        assert theory.underflow_depth(factor, dtype) is None
+    tiny = np.finfo(dtype).smallest_subnormal
+    assert dtype(tiny * dtype(0.75)) == tiny
+
+
+def test_subnormal_depth_for_factors_near_one():
+    for dtype in (np.float32, np.float64):  # the count of exact products, against the logarithms (rounding: +-1)
+        predicted = math.log(np.finfo(dtype).tiny) / math.log(dtype(0.999))
+        assert abs(theory.subnormal_depth(0.999, dtype) - predicted) <= 1
+    assert theory.subnormal_depth(0.9995, np.float16) is None  # 1 - 2^-11 in float16: 2^-14 * it rounds back
+    with pytest.raises(ValueError, match="so close to 1"):
+        theory.subnormal_depth(1 - 1e-9, np.float64)
+    with pytest.raises(ValueError):
+        theory.subnormal_depth(1.0, np.float64)
 
 
 def test_chain_backward_is_the_product_of_local_derivatives():

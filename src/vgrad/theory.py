@@ -42,29 +42,48 @@ def depth_below(threshold, w=1.0):
 
 def underflow_depth(factor, dtype):
     """How many multiplications by ``factor`` (0 < factor < 1), carried out in ``dtype``,
-    take 1.0 to exactly 0 — the depth at which a gradient of that size is lost entirely."""
-    dtype = np.dtype(dtype)
-    one = dtype.type(1.0)
-    f = dtype.type(factor)
-    if not 0 < f < one:
-        raise InputError(f"factor must be in (0, 1) in {dtype.name}; got {factor}")
+    take 1.0 to exactly 0 — the depth at which a gradient of that size is lost entirely — or None
+    when they never do: for a factor above 1/2 (after rounding to ``dtype``) the smallest subnormal
+    times the factor rounds back to itself, and the product stops there, above 0."""
+    one, f = _factor_in(factor, dtype)
+    if f > 0.5:
+        return None
     g, n = one, 0
-    while g > 0:
-        g = dtype.type(g * f)
+    while g > 0:  # at most about 1,075 steps (float64, factor 1/2)
+        g = f.dtype.type(g * f)
         n += 1
     return n
+
+
+MAX_STEPS = 10**6  # subnormal_depth counts at most this many multiplications
 
 
 def subnormal_depth(factor, dtype):
-    """How many multiplications by ``factor`` take 1.0 below the smallest normal number of
-    ``dtype`` — from there on the gradient keeps fewer and fewer significant bits."""
-    dtype = np.dtype(dtype)
-    tiny = np.finfo(dtype).tiny
-    g, n = dtype.type(1.0), 0
+    """How many multiplications by ``factor`` (0 < factor < 1) take 1.0 below the smallest normal
+    number of ``dtype`` — from there on the gradient keeps fewer and fewer significant bits — or None
+    when the product stops changing above it (a factor so close to 1 that g * factor rounds to g)."""
+    one, f = _factor_in(factor, dtype)
+    tiny = np.finfo(f.dtype).tiny
+    steps = math.log(tiny) / math.log(f)
+    if steps > MAX_STEPS:
+        raise InputError(f"factor {factor} is so close to 1 that it takes about {steps:.3g} multiplications to "
+                         f"fall below {tiny:.3g}: more than this function counts one by one ({MAX_STEPS:,})")
+    g, n = one, 0
     while g >= tiny:
-        g = dtype.type(g * dtype.type(factor))
-        n += 1
+        product = f.dtype.type(g * f)
+        if product == g:
+            return None
+        g, n = product, n + 1
     return n
+
+
+def _factor_in(factor, dtype):
+    """(1, factor) as numbers of ``dtype``, after checking that the factor lies in (0, 1) there."""
+    dtype = np.dtype(dtype)
+    one, f = dtype.type(1.0), dtype.type(factor)
+    if not 0 < f < one:
+        raise InputError(f"factor must be in (0, 1) in {dtype.name}; got {factor}")
+    return one, f
 
 
 def message_strength(keep, people):
