@@ -277,7 +277,7 @@ def chi1_curve(sigma_ws, predicted, measured, activation="tanh", sigma_b=0.0):
     ax.axhspan(0, 1, color=PALETTE[0], alpha=0.07, label="ordered: gradients vanish")
     ax.axhspan(1, max(2.5, np.nanmax(predicted) * 1.1), color=PALETTE[1], alpha=0.07,
                label="chaotic: gradients explode")
-    ax.plot(sigma_ws, predicted, color=PALETTE[0], label="mean-field χ₁ (Gauss–Hermite)")
+    ax.plot(sigma_ws, predicted, color=PALETTE[0], label="mean-field χ₁")
     ax.plot(sigma_ws, measured, "o", color=PALETTE[1], label="measured per-layer growth of ‖∂L/∂a‖²")
     ax.axhline(1, **BOUND_STYLE)
     ax.set(xlabel="σ_w (weights ~ N(0, σ_w²/N))", ylabel="χ₁ (factor per layer)", ylim=(0, None),

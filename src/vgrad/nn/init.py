@@ -57,6 +57,17 @@ INITIALIZERS = {
 }
 
 
+def float_dtype(dtype):
+    """``dtype`` as a NumPy floating dtype (float16, float32 or float64); an ``InputError`` otherwise."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        dtype = None
+    if dtype is None or not np.issubdtype(dtype, np.floating):
+        raise InputError(f"dtype must be a floating type (float16, float32, float64); got {dtype}")
+    return dtype
+
+
 def init_weights(init, fan_in, fan_out, rng, dtype=np.float64):
     """Weights for a (fan_in, fan_out) layer: ``init`` is a name from ``INITIALIZERS`` or a float std."""
     if isinstance(init, (int, float, np.floating)) and not isinstance(init, bool):
@@ -70,7 +81,7 @@ def init_weights(init, fan_in, fan_out, rng, dtype=np.float64):
             f"unknown init {init!r}; choose one of: {', '.join(INITIALIZERS)}, "
             "or a float (the standard deviation of a zero-mean normal)"
         )
-    return w.astype(dtype)
+    return w.astype(float_dtype(dtype))
 
 
 #: The initialisation each activation was designed with: Xavier for the symmetric, tanh-like

@@ -4,24 +4,36 @@ A layer's ``forward`` keeps in ``self.cache`` what its ``backward`` needs;
 ``backward(dout)`` takes the gradient of the loss with respect to the layer's
 output, stores the gradients of its parameters (``dW``, ``db``) and returns the
 gradient with respect to its input.
+
+Every layer keeps the dtype it was built with: its parameters, gradients and outputs are of that
+dtype, and an input of another floating type is cast to it (a float64 batch fed to a float32
+network is computed in float32).
 """
 import numpy as np
 
 from ..errors import InputError
-from .init import init_weights
+from .init import float_dtype, init_weights
+
+#: The generator of layers built without one: seeded once, when vgrad is imported, so that layers
+#: built one after another get different weights and a script gets the same ones every run.
+shared_rng = np.random.default_rng(0)
 
 
 class Dense:
     """A fully connected layer, y = x W + b.
 
     W: (fan_in, fan_out)   b: (fan_out,)   x: (batch, fan_in)   y: (batch, fan_out)
+
+    ``rng``: the ``np.random.Generator`` to draw W from; without one, the module's ``shared_rng``
+    (so two layers built without a generator differ; pass one to make a layer's weights independent
+    of what was built before it).
     """
 
     params = ("W", "b")
 
     def __init__(self, fan_in, fan_out, init="xavier_normal", rng=None, dtype=np.float64):
-        rng = np.random.default_rng(0) if rng is None else rng
-        self.W = init_weights(init, fan_in, fan_out, rng, dtype)
+        dtype = float_dtype(dtype)
+        self.W = init_weights(init, fan_in, fan_out, shared_rng if rng is None else rng, dtype)
         self.b = np.zeros(fan_out, dtype=dtype)
         self.dW = np.zeros_like(self.W)
         self.db = np.zeros_like(self.b)
@@ -43,7 +55,9 @@ class Dense:
                 f"Dense layer expects input of shape (batch, {self.fan_in}); got {x.shape}"
             )
         self.cache = x
-        return x @ self.W + self.b
+        y = x @ self.W
+        y += self.b
+        return y
 
     def backward(self, dout):
         """dout: (batch, fan_out) -> dx: (batch, fan_in); sets dW = x^T dout and db = sum of dout."""

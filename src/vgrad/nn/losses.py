@@ -1,7 +1,13 @@
-"""Losses. Each returns (loss, dpred): the scalar loss and its gradient w.r.t. the prediction."""
+"""Losses. Each returns (loss, dpred): the scalar loss (a Python float) and its gradient w.r.t. the
+prediction, of the prediction's dtype (a float32 network gets float32 gradients; targets are cast to it)."""
 import numpy as np
 
 from ..errors import InputError
+
+
+def _prediction(pred):
+    pred = np.asarray(pred)
+    return pred if np.issubdtype(pred.dtype, np.floating) else pred.astype(np.float64)
 
 
 def mse(pred, target):
@@ -9,11 +15,14 @@ def mse(pred, target):
 
     pred, target: (batch, k) -> loss = mean((pred - target)^2), dpred: (batch, k)
     """
-    pred, target = np.asarray(pred), np.asarray(target)
+    pred = _prediction(pred)
+    target = np.asarray(target, dtype=pred.dtype)
     if pred.shape != target.shape:
         raise InputError(f"mse needs pred and target of the same shape; got {pred.shape} and {target.shape}")
     diff = pred - target
-    return float(np.mean(diff**2)), 2.0 * diff / diff.size
+    loss = float(np.mean(diff * diff))
+    diff *= 2 / diff.size
+    return loss, diff
 
 
 def log_softmax(logits):
@@ -28,7 +37,7 @@ def softmax_cross_entropy(logits, labels):
     logits: (batch, classes), labels: (batch,) integers in [0, classes)
     -> loss, dlogits: (batch, classes) = (softmax(logits) - onehot(labels)) / batch
     """
-    logits, labels = np.asarray(logits), np.asarray(labels)
+    logits, labels = _prediction(logits), np.asarray(labels)
     if logits.ndim != 2 or labels.shape != (logits.shape[0],):
         raise InputError(
             f"softmax_cross_entropy needs logits (batch, classes) and labels (batch,); "
@@ -40,7 +49,8 @@ def softmax_cross_entropy(logits, labels):
     logp = log_softmax(logits)
     dlogits = np.exp(logp)
     dlogits[batch, labels] -= 1.0
-    return float(-logp[batch, labels].mean()), dlogits / logits.shape[0]
+    dlogits /= logits.shape[0]
+    return float(-logp[batch, labels].mean()), dlogits
 
 
 LOSSES = {"mse": mse, "cross_entropy": softmax_cross_entropy}

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import InputError
 from .activations import get_activation
+from .init import float_dtype
 from .layers import Dense
 from .norm import NORMS
 
@@ -26,6 +27,8 @@ class MLP:
     h_l of hidden layer l (l = 0 .. L-2); after ``backward``, ``net.deltas[l]`` holds
     dLoss/da_l of layer l (l = 0 .. L-1, the last one being the output): the backpropagated
     signal, for diagnostics.
+
+    Every layer holds ``dtype``; an input of another type is cast to it (see ``vgrad.nn.layers``).
 
     ``norm``: None, "batch" or "layer" — a BatchNorm or LayerNorm between each hidden Dense layer
     and its activation (``net.norms``). ``net.trainable`` lists every layer with parameters, for
@@ -44,9 +47,7 @@ class MLP:
             )
         self.sizes = [int(s) for s in sizes]
         self.act = get_activation(activation)
-        self.dtype = np.dtype(dtype)
-        if not np.issubdtype(self.dtype, np.floating):
-            raise InputError(f"dtype must be a floating type (float16, float32, float64); got {self.dtype}")
+        self.dtype = float_dtype(dtype)
         rng = np.random.default_rng(seed)
         self.layers = [
             Dense(n_in, n_out, init=init, rng=rng, dtype=self.dtype)
@@ -100,10 +101,12 @@ class MLP:
         Sets dW and db of every layer.
         """
         deltas = [np.asarray(dout, dtype=self.dtype)]
-        grad = self.layers[-1].backward(dout)
+        grad = self.layers[-1].backward(deltas[0])
         for i in range(len(self.layers) - 2, -1, -1):
-            deltas.append(grad * self.act.df(self.pre_activations[i]))
-            grad = deltas[-1] if not self.norms else self.norms[i].backward(deltas[-1])
+            grad *= self.act.grad(self.pre_activations[i], self.activations[i])
+            deltas.append(grad)
+            if self.norms:
+                grad = self.norms[i].backward(grad)
             grad = self.layers[i].backward(grad)
         self.deltas = deltas[::-1]
         return grad

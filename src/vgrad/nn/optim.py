@@ -1,7 +1,8 @@
 """Optimisers. ``step(layers)`` updates every parameter of every layer in place from its gradient.
 
 A layer names its parameters in ``layer.params`` (for Dense: "W", "b"); the gradient of
-parameter "W" is ``layer.dW``. In-place updates keep every reference to the arrays valid.
+parameter "W" is ``layer.dW``. In-place updates keep every reference to the arrays valid, and each
+optimiser's state (velocity, moments) is kept in the parameter's own dtype.
 """
 import numpy as np
 
@@ -25,9 +26,14 @@ class SGD:
 
     def step(self, layers):
         for key, p, g in _named_params(layers):
-            v = self.velocity.get(key, np.zeros_like(p))
-            v = self.momentum * v - self.lr * g
-            self.velocity[key] = v
+            if not self.momentum:
+                p -= self.lr * g
+                continue
+            v = self.velocity.get(key)
+            if v is None:
+                v = self.velocity[key] = np.zeros_like(p)
+            v *= self.momentum
+            v -= self.lr * g
             p += v
 
 
@@ -42,10 +48,20 @@ class Adam:
 
     def step(self, layers):
         self.t += 1
+        correct1, correct2 = 1 - self.beta1**self.t, 1 - self.beta2**self.t
         for key, p, g in _named_params(layers):
-            m = self.beta1 * self.m.get(key, 0.0) + (1 - self.beta1) * g
-            v = self.beta2 * self.v.get(key, 0.0) + (1 - self.beta2) * g * g
-            self.m[key], self.v[key] = m, v
-            m_hat = m / (1 - self.beta1**self.t)
-            v_hat = v / (1 - self.beta2**self.t)
-            p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+            if key not in self.m:
+                if p.dtype.type(self.eps) == 0:
+                    raise InputError(f"eps={self.eps} is 0 in {p.dtype.name}, the parameters' dtype: every step would "
+                                     f"divide by 0 where a gradient is 0. Use eps >= {np.finfo(p.dtype).smallest_subnormal:.1g}.")
+                self.m[key], self.v[key] = np.zeros_like(p), np.zeros_like(p)
+            m, v = self.m[key], self.v[key]
+            m *= self.beta1
+            m += (1 - self.beta1) * g
+            v *= self.beta2
+            v += (1 - self.beta2) * np.square(g)
+            # p -= lr * m_hat / (sqrt(v_hat) + eps), m_hat = m / correct1, v_hat = v / correct2
+            denom = np.sqrt(v)
+            denom /= np.sqrt(correct2)
+            denom += self.eps
+            p -= (self.lr / correct1) * (m / denom)

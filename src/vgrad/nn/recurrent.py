@@ -13,198 +13,227 @@ against the time lag.
 import numpy as np
 
 from ..errors import InputError
-from .activations import get_activation, sigmoid, tanh, tanh_grad
-from .init import init_weights
+from .activations import get_activation, sigmoid, tanh, tanh_grad_from
+from .init import float_dtype, init_weights
 
 
-def _check_input(x, features, name):
-    x = np.asarray(x, dtype=np.float64)
+def _time_major(a):
+    """(batch, T, ...) -> (T, batch, ...) as a view (the transpose of a transposed view is contiguous)."""
+    return a.transpose(1, 0, *range(2, a.ndim))
+
+
+def _check_input(x, features, name, dtype):
+    x = np.asarray(x, dtype=dtype)
     if x.ndim != 3 or x.shape[2] != features:
         raise InputError(f"{name} expects input of shape (batch, time, {features}); got {x.shape}")
     return x
 
 
-def _check_grad(dh, shape, name):
-    dh = np.asarray(dh, dtype=np.float64)
+def _check_grad(dh, shape, name, dtype):
+    dh = np.asarray(dh, dtype=dtype)
     if dh.shape != shape:
         raise InputError(f"{name} expects dh of shape {shape} (one gradient per hidden state); got {dh.shape}")
     return dh
 
 
+def _weights(layer, input_size, hidden_size, blocks, init, recurrent_init, seed, dtype):
+    """Wx: (D, blocks H) and Wh: (H, blocks H), one recurrent_init matrix per block, in ``dtype``."""
+    rng = np.random.default_rng(seed)
+    layer.Wx = init_weights(init, input_size, blocks * hidden_size, rng, dtype)
+    layer.Wh = np.concatenate([init_weights(recurrent_init, hidden_size, hidden_size, rng, dtype)
+                               for _ in range(blocks)], axis=1)
+
+
+def _summed(inputs, dZ):
+    """sum_t inputs_t^T dZ_t, the gradient of a weight matrix used at every step, as one matrix product.
+    inputs: (T, batch, m), dZ: (T, batch, k) -> (m, k)."""
+    return inputs.reshape(-1, inputs.shape[2]).T @ dZ.reshape(-1, dZ.shape[2])
+
+
 class RNN:
-    """A vanilla recurrent layer. Wx: (D, H), Wh: (H, H), b: (H,)."""
+    """A vanilla recurrent layer. Wx: (D, H), Wh: (H, H), b: (H,), all of ``dtype``.
+
+    After ``forward``, ``cache = (x, h, a)``: the input, the hidden states h_0 .. h_T (batch, T + 1, H)
+    and the pre-activations a_1 .. a_T (batch, T, H).
+    """
 
     params = ("Wx", "Wh", "b")
 
     def __init__(self, input_size, hidden_size, activation="tanh", init="xavier_normal", recurrent_init="orthogonal",
-                 seed=0):
-        rng = np.random.default_rng(seed)
+                 seed=0, dtype=np.float64):
         self.act = get_activation(activation)
-        self.Wx = init_weights(init, input_size, hidden_size, rng)
-        self.Wh = init_weights(recurrent_init, hidden_size, hidden_size, rng)
-        self.b = np.zeros(hidden_size)
+        dtype = float_dtype(dtype)
+        _weights(self, input_size, hidden_size, 1, init, recurrent_init, seed, dtype)
+        self.b = np.zeros(hidden_size, dtype=dtype)
         self.dWx, self.dWh, self.db = np.zeros_like(self.Wx), np.zeros_like(self.Wh), np.zeros_like(self.b)
         self.cache = None
 
     def forward(self, x):
-        x = _check_input(x, self.Wx.shape[0], "RNN")
+        x = _check_input(x, self.Wx.shape[0], "RNN", self.Wx.dtype)
         n, steps, _ = x.shape
-        h = np.zeros((n, steps + 1, self.Wh.shape[0]))  # h[:, 0] is h_0
-        a = np.zeros((n, steps, self.Wh.shape[0]))
+        H = self.Wh.shape[0]
+        h = np.zeros((steps + 1, n, H), dtype=x.dtype)  # h[0] is h_0; time first, so h[t] is contiguous
+        a = _time_major(x) @ self.Wx  # x_t Wx for every step in one product
+        a += self.b
         for t in range(steps):
-            a[:, t] = x[:, t] @ self.Wx + h[:, t] @ self.Wh + self.b
-            h[:, t + 1] = self.act.f(a[:, t])
-        self.cache = (x, h, a)
-        return h[:, 1:]
+            a[t] += h[t] @ self.Wh
+            h[t + 1] = self.act.f(a[t])
+        self.cache = (x, _time_major(h), _time_major(a))
+        return _time_major(h[1:])
 
     def backward(self, dh):
         if self.cache is None:
             raise InputError("call forward before backward")
-        x, h, a = self.cache
-        dh = _check_grad(dh, h[:, 1:].shape, "RNN")
-        self.dWx, self.dWh, self.db = np.zeros_like(self.Wx), np.zeros_like(self.Wh), np.zeros_like(self.b)
-        dx = np.zeros_like(x)
-        self.dh_total = np.zeros_like(dh)
-        carry = np.zeros_like(dh[:, 0])  # dLoss/dh_t arriving from step t+1
-        for t in range(x.shape[1] - 1, -1, -1):
-            self.dh_total[:, t] = dh[:, t] + carry
-            da = self.dh_total[:, t] * self.act.df(a[:, t])
-            self.dWx += x[:, t].T @ da
-            self.dWh += h[:, t].T @ da
-            self.db += da.sum(axis=0)
-            dx[:, t] = da @ self.Wx.T
-            carry = da @ self.Wh.T
-        return dx
+        x, h, a = (_time_major(v) for v in self.cache)
+        dh = _time_major(_check_grad(dh, _time_major(h[1:]).shape, "RNN", x.dtype))
+        dh_total = np.empty_like(dh)
+        dA = np.empty_like(dh)  # dLoss/da_t
+        carry = np.zeros_like(dh[0])  # dLoss/dh_t arriving from step t+1
+        for t in range(x.shape[0] - 1, -1, -1):
+            np.add(dh[t], carry, out=dh_total[t])
+            np.multiply(dh_total[t], self.act.grad(a[t], h[t + 1]), out=dA[t])
+            carry = dA[t] @ self.Wh.T
+        self.dWx, self.dWh, self.db = _summed(x, dA), _summed(h[:-1], dA), dA.sum(axis=(0, 1))
+        self.dh_total = _time_major(dh_total)
+        return _time_major(dA @ self.Wx.T)
 
 
 class LSTM:
     """Long short-term memory (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000).
 
-    Wx: (D, 4H), Wh: (H, 4H), b: (4H,), gates in the order i, f, o, g. ``forget_bias`` starts the
-    forget gate's bias there (1 in Jozefowicz et al. 2015; about log(T) in the "chrono" initialisation of
-    Tallec & Ollivier 2018); ``input_bias`` the input gate's.
+    Wx: (D, 4H), Wh: (H, 4H), b: (4H,), all of ``dtype``, gates in the order i, f, o, g. ``forget_bias``
+    starts the forget gate's bias there (1 in Jozefowicz et al. 2015; about log(T) in the "chrono"
+    initialisation of Tallec & Ollivier 2018); ``input_bias`` the input gate's.
+
+    After ``forward``, ``cache = (x, h, c, gates)``: h_0 .. h_T and c_0 .. c_T (batch, T + 1, H), and the
+    gates i, f, o, g of every step (batch, T, 4H).
     """
 
     params = ("Wx", "Wh", "b")
 
     def __init__(self, input_size, hidden_size, forget_bias=1.0, input_bias=0.0, init="xavier_normal",
-                 recurrent_init="orthogonal", seed=0):
-        rng = np.random.default_rng(seed)
+                 recurrent_init="orthogonal", seed=0, dtype=np.float64):
+        dtype = float_dtype(dtype)
         H = hidden_size
-        self.Wx = init_weights(init, input_size, 4 * H, rng)
-        self.Wh = np.concatenate([init_weights(recurrent_init, H, H, rng) for _ in range(4)], axis=1)
-        self.b = np.zeros(4 * H)
+        _weights(self, input_size, H, 4, init, recurrent_init, seed, dtype)
+        self.b = np.zeros(4 * H, dtype=dtype)
         self.b[:H], self.b[H:2 * H] = input_bias, forget_bias
         self.dWx, self.dWh, self.db = np.zeros_like(self.Wx), np.zeros_like(self.Wh), np.zeros_like(self.b)
         self.cache = None
 
     def forward(self, x):
-        x = _check_input(x, self.Wx.shape[0], "LSTM")
+        x = _check_input(x, self.Wx.shape[0], "LSTM", self.Wx.dtype)
         n, steps, _ = x.shape
         H = self.Wh.shape[0]
-        h, c = np.zeros((n, steps + 1, H)), np.zeros((n, steps + 1, H))
-        gates = np.zeros((n, steps, 4 * H))  # i, f, o after sigmoid; g after tanh
+        h, c = np.zeros((2, steps + 1, n, H), dtype=x.dtype)  # time first: h[t], c[t] are contiguous
+        tanh_c = np.empty((steps, n, H), dtype=x.dtype)
+        gates = _time_major(x) @ self.Wx  # x_t Wx + b for every step; becomes i, f, o, g step by step
+        gates += self.b
         for t in range(steps):
-            z = x[:, t] @ self.Wx + h[:, t] @ self.Wh + self.b
-            gates[:, t, :3 * H] = sigmoid(z[:, :3 * H])
-            gates[:, t, 3 * H:] = tanh(z[:, 3 * H:])
-            i, f, o, g = np.split(gates[:, t], 4, axis=1)
-            c[:, t + 1] = f * c[:, t] + i * g
-            h[:, t + 1] = o * tanh(c[:, t + 1])
-        self.cache = (x, h, c, gates)
-        return h[:, 1:]
+            z = gates[t]
+            z += h[t] @ self.Wh
+            z[:, :3 * H] = sigmoid(z[:, :3 * H])
+            z[:, 3 * H:] = tanh(z[:, 3 * H:])
+            i, f, o, g = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
+            np.multiply(f, c[t], out=c[t + 1])
+            c[t + 1] += i * g
+            np.tanh(c[t + 1], out=tanh_c[t])
+            np.multiply(o, tanh_c[t], out=h[t + 1])
+        self.cache = (x, _time_major(h), _time_major(c), _time_major(gates))
+        self._tanh_c = tanh_c
+        return _time_major(h[1:])
 
     def backward(self, dh):
         if self.cache is None:
             raise InputError("call forward before backward")
-        x, h, c, gates = self.cache
-        dh = _check_grad(dh, h[:, 1:].shape, "LSTM")
-        self.dWx, self.dWh, self.db = np.zeros_like(self.Wx), np.zeros_like(self.Wh), np.zeros_like(self.b)
-        dx = np.zeros_like(x)
-        self.dh_total = np.zeros_like(dh)
-        self.dc_total = np.zeros_like(dh)
-        dh_next, dc_next = np.zeros_like(dh[:, 0]), np.zeros_like(dh[:, 0])
-        for t in range(x.shape[1] - 1, -1, -1):
-            i, f, o, g = np.split(gates[:, t], 4, axis=1)
-            self.dh_total[:, t] = dh[:, t] + dh_next
-            tc = tanh(c[:, t + 1])
-            dc = dc_next + self.dh_total[:, t] * o * tanh_grad(c[:, t + 1])  # the constant error carousel: + f * ...
-            self.dc_total[:, t] = dc
-            dz = np.concatenate([dc * g * i * (1 - i),  # through i = sigma(z_i)
-                                 dc * c[:, t] * f * (1 - f),  # through f
-                                 self.dh_total[:, t] * tc * o * (1 - o),  # through o
-                                 dc * i * (1 - g * g)], axis=1)  # through g = tanh(z_g)
-            self.dWx += x[:, t].T @ dz
-            self.dWh += h[:, t].T @ dz
-            self.db += dz.sum(axis=0)
-            dx[:, t] = dz @ self.Wx.T
+        x, h, c, gates = (_time_major(v) for v in self.cache)
+        H = h.shape[2]
+        dh = _time_major(_check_grad(dh, _time_major(h[1:]).shape, "LSTM", x.dtype))
+        dh_total, dc_total = np.empty_like(dh), np.empty_like(dh)
+        dZ = np.empty_like(gates)  # dLoss/d(pre-activation of each gate), every step
+        dh_next, dc_next = np.zeros_like(dh[0]), np.zeros_like(dh[0])
+        for t in range(x.shape[0] - 1, -1, -1):
+            i, f, o, g = (gates[t, :, k * H:(k + 1) * H] for k in range(4))
+            tc = self._tanh_c[t]
+            dht = np.add(dh[t], dh_next, out=dh_total[t])
+            dc = np.add(dc_next, dht * o * tanh_grad_from(c[t + 1], tc), out=dc_total[t])  # carousel: + f * ...
+            dz = dZ[t]
+            np.multiply(dc * g, i * (1 - i), out=dz[:, :H])  # through i = sigma(z_i)
+            np.multiply(dc * c[t], f * (1 - f), out=dz[:, H:2 * H])  # through f
+            np.multiply(dht * tc, o * (1 - o), out=dz[:, 2 * H:3 * H])  # through o
+            np.multiply(dc * i, 1 - g * g, out=dz[:, 3 * H:])  # through g = tanh(z_g)
             dh_next = dz @ self.Wh.T
             dc_next = dc * f  # dc_t/dc_{t-1} = f_t
-        return dx
+        self.dWx, self.dWh, self.db = _summed(x, dZ), _summed(h[:-1], dZ), dZ.sum(axis=(0, 1))
+        self.dh_total, self.dc_total = _time_major(dh_total), _time_major(dc_total)
+        return _time_major(dZ @ self.Wx.T)
 
 
 class GRU:
-    """Gated recurrent unit (Cho et al. 2014). Wx: (D, 3H), Wh: (H, 3H), bx, bh: (3H,), blocks z, r, n.
-    ``update_bias`` starts z's bias there: positive values favour keeping h."""
+    """Gated recurrent unit (Cho et al. 2014). Wx: (D, 3H), Wh: (H, 3H), bx, bh: (3H,), all of ``dtype``,
+    blocks z, r, n. ``update_bias`` starts z's bias there: positive values favour keeping h.
+
+    After ``forward``, ``cache = (x, h, keep)``: h_0 .. h_T (batch, T + 1, H), and for every step
+    (batch, T, 4H) z, r, n and h_{t-1} Whn + bhn.
+    """
 
     params = ("Wx", "Wh", "bx", "bh")
 
     def __init__(self, input_size, hidden_size, update_bias=0.0, init="xavier_normal", recurrent_init="orthogonal",
-                 seed=0):
-        rng = np.random.default_rng(seed)
+                 seed=0, dtype=np.float64):
+        dtype = float_dtype(dtype)
         H = hidden_size
-        self.Wx = init_weights(init, input_size, 3 * H, rng)
-        self.Wh = np.concatenate([init_weights(recurrent_init, H, H, rng) for _ in range(3)], axis=1)
-        self.bx, self.bh = np.zeros(3 * H), np.zeros(3 * H)
+        _weights(self, input_size, H, 3, init, recurrent_init, seed, dtype)
+        self.bx, self.bh = np.zeros(3 * H, dtype=dtype), np.zeros(3 * H, dtype=dtype)
         self.bx[:H] = update_bias
         self.dWx, self.dWh = np.zeros_like(self.Wx), np.zeros_like(self.Wh)
         self.dbx, self.dbh = np.zeros_like(self.bx), np.zeros_like(self.bh)
         self.cache = None
 
     def forward(self, x):
-        x = _check_input(x, self.Wx.shape[0], "GRU")
+        x = _check_input(x, self.Wx.shape[0], "GRU", self.Wx.dtype)
         n, steps, _ = x.shape
         H = self.Wh.shape[0]
-        h = np.zeros((n, steps + 1, H))
-        keep = np.zeros((n, steps, 4 * H))  # z, r, n, and h_{t-1} Whn + bhn, all needed backward
+        h = np.zeros((steps + 1, n, H), dtype=x.dtype)
+        xz = _time_major(x) @ self.Wx  # x_t Wx + bx for every step
+        xz += self.bx
+        keep = np.empty((steps, n, 4 * H), dtype=x.dtype)  # z, r, n, and h_{t-1} Whn + bhn, all needed backward
         for t in range(steps):
-            xz = x[:, t] @ self.Wx + self.bx
-            hz = h[:, t] @ self.Wh + self.bh
-            z = sigmoid(xz[:, :H] + hz[:, :H])
-            r = sigmoid(xz[:, H:2 * H] + hz[:, H:2 * H])
-            cand = tanh(xz[:, 2 * H:] + r * hz[:, 2 * H:])
-            h[:, t + 1] = (1 - z) * cand + z * h[:, t]
-            keep[:, t] = np.concatenate([z, r, cand, hz[:, 2 * H:]], axis=1)
-        self.cache = (x, h, keep)
-        return h[:, 1:]
+            hz = h[t] @ self.Wh
+            hz += self.bh
+            zr = sigmoid(xz[t, :, :2 * H] + hz[:, :2 * H])
+            z, r = zr[:, :H], zr[:, H:]
+            cand = tanh(xz[t, :, 2 * H:] + r * hz[:, 2 * H:])
+            np.add(cand, z * (h[t] - cand), out=h[t + 1])  # (1 - z) * n + z * h_{t-1}
+            keep[t, :, :2 * H], keep[t, :, 2 * H:3 * H], keep[t, :, 3 * H:] = zr, cand, hz[:, 2 * H:]
+        self.cache = (x, _time_major(h), _time_major(keep))
+        return _time_major(h[1:])
 
     def backward(self, dh):
         if self.cache is None:
             raise InputError("call forward before backward")
-        x, h, keep = self.cache
-        dh = _check_grad(dh, h[:, 1:].shape, "GRU")
-        H = self.Wh.shape[0]
-        self.dWx, self.dWh = np.zeros_like(self.Wx), np.zeros_like(self.Wh)
-        self.dbx, self.dbh = np.zeros_like(self.bx), np.zeros_like(self.bh)
-        dx = np.zeros_like(x)
-        self.dh_total = np.zeros_like(dh)
-        carry = np.zeros_like(dh[:, 0])
-        for t in range(x.shape[1] - 1, -1, -1):
-            z, r, cand, hn = (keep[:, t, k * H:(k + 1) * H] for k in range(4))
-            d = dh[:, t] + carry
-            self.dh_total[:, t] = d
+        x, h, keep = (_time_major(v) for v in self.cache)
+        dh = _time_major(_check_grad(dh, _time_major(h[1:]).shape, "GRU", x.dtype))
+        H = h.shape[2]
+        dh_total = np.empty_like(dh)
+        dXZ = np.empty((x.shape[0], x.shape[1], 3 * H), dtype=x.dtype)  # gradient of x_t Wx + bx
+        dHZ = np.empty_like(dXZ)  # gradient of h_{t-1} Wh + bh
+        carry = np.zeros_like(dh[0])
+        for t in range(x.shape[0] - 1, -1, -1):
+            z, r, cand, hn = (keep[t, :, k * H:(k + 1) * H] for k in range(4))
+            d = np.add(dh[t], carry, out=dh_total[t])
             d_cand = d * (1 - z) * (1 - cand * cand)  # through n = tanh(a_n)
-            d_z = d * (h[:, t] - cand) * z * (1 - z)
+            d_z = d * (h[t] - cand) * z * (1 - z)
             d_r = d_cand * hn * r * (1 - r)
-            dxz = np.concatenate([d_z, d_r, d_cand], axis=1)  # gradient of x_t Wx + bx
-            dhz = np.concatenate([d_z, d_r, d_cand * r], axis=1)  # gradient of h_{t-1} Wh + bh
-            self.dWx += x[:, t].T @ dxz
-            self.dbx += dxz.sum(axis=0)
-            self.dWh += h[:, t].T @ dhz
-            self.dbh += dhz.sum(axis=0)
-            dx[:, t] = dxz @ self.Wx.T
-            carry = d * z + dhz @ self.Wh.T
-        return dx
+            dXZ[t, :, :H], dXZ[t, :, H:2 * H], dXZ[t, :, 2 * H:] = d_z, d_r, d_cand
+            dHZ[t, :, :2 * H] = dXZ[t, :, :2 * H]
+            np.multiply(d_cand, r, out=dHZ[t, :, 2 * H:])
+            carry = dHZ[t] @ self.Wh.T
+            carry += d * z
+        self.dWx, self.dbx = _summed(x, dXZ), dXZ.sum(axis=(0, 1))
+        self.dWh, self.dbh = _summed(h[:-1], dHZ), dHZ.sum(axis=(0, 1))
+        self.dh_total = _time_major(dh_total)
+        return _time_major(dXZ @ self.Wx.T)
 
 
 def global_norm(grads):

@@ -25,8 +25,9 @@ class ResidualBlock:
 
     def forward(self, x):
         """x: (batch, width) -> y: (batch, width)."""
-        branch = self.dense.forward(self.act.f(x))
-        self.cache = x
+        phi_x = self.act.f(x)
+        branch = self.dense.forward(phi_x)
+        self.cache = (x, phi_x)
         return x + self.scale * branch if self.skip else branch
 
     def backward(self, dy):
@@ -36,8 +37,9 @@ class ResidualBlock:
         """
         if self.cache is None:
             raise InputError("call forward before backward: the block has no cached input")
-        x = self.cache
-        d_branch = self.dense.backward(self.scale * dy if self.skip else dy) * self.act.df(x)
+        x, phi_x = self.cache
+        d_branch = self.dense.backward(self.scale * dy if self.skip else dy)
+        d_branch *= self.act.grad(x, phi_x)
         return dy + d_branch if self.skip else d_branch
 
 
@@ -93,7 +95,7 @@ class ResidualMLP:
 
     def backward(self, dout):
         """dout: (batch, n_out) -> dx: (batch, n_in); every Dense layer stores dW, db."""
-        dh = self.last.backward(dout) * self.act.df(self.pre_activations[-1])
+        dh = self.last.backward(dout) * self.act.grad(self.pre_activations[-1], self.activations[-1])
         deltas = [dh]
         for block in reversed(self.blocks):
             dh = block.backward(dh)
