@@ -7,7 +7,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from vgrad import theory
+from vgrad import nn, theory
 
 mp.mp.dps = 20
 C, A = mp.sqrt(2 / mp.pi), mp.mpf("0.044715")
@@ -86,3 +86,52 @@ def test_a_kink_away_from_0_is_not_trusted_to_the_fixed_rule():
     phi, tail = math.exp(-c * c / 2) / math.sqrt(2 * math.pi), 0.5 * math.erfc(c / math.sqrt(2))
     exact = s**2 * ((0.5 - tail) - c * phi) + 36 * tail  # E[h^2; 0 < z < 3] + 36 P(z > 3)
     assert theory.gaussian_expectation(lambda h: relu6(h) ** 2, s**2) == pytest.approx(exact, rel=1e-11)
+
+
+def _root(name, sigma_w, sigma_b, start):
+    f = REFERENCE[name][0]
+    return float(mp.findroot(lambda q: sigma_w**2 * expectation(lambda h: f(h) ** 2, q) + sigma_b**2 - q,
+                             mp.mpf(start)))
+
+
+def test_the_fixed_point_iteration_reaches_not_a_farther_one():
+    # GELU just below sigma_w = sqrt(2) has three fixed points: 1.668, 1.992 and 47.65; from q0 = 1 the
+    # iteration stops at the first, in the ordered phase (chi_1 < 1)
+    sigma_w = math.sqrt(1.9955)
+    assert theory.q_star("gelu", sigma_w, 0.4) == pytest.approx(_root("gelu", sigma_w, 0.4, 1.6), rel=1e-10)
+    assert theory.chi1("gelu", sigma_w, 0.4) < 0.97
+    assert theory.q_star("gelu", sigma_w, 0.4, q0=10.0) == pytest.approx(_root("gelu", sigma_w, 0.4, 47), rel=1e-10)
+
+
+@pytest.mark.parametrize("name,sigma_w,sigma_b,exact,rel", [
+    # q* = sigma_b^2 / (1 - sigma_w^2), with the map nearly flat at q0 = 1: the answer is not q0; so close to
+    # the critical line q* is ill-conditioned (sigma_w^2 alone is rounded by 1e-16, 1 - sigma_w^2 by 1e-5)
+    ("linear", math.sqrt(1 - 1e-11), math.sqrt(1.3e-11), 1.3, 1e-4),
+    ("relu", math.sqrt(2 * (1 - 1e-6)), math.sqrt(1e-6 * (1 + 3e-6)), 1 + 3e-6, 1e-8),
+    ("sigmoid", 1e-9, 0.0, 0.25e-18, 1e-12),  # sigma_w^2 / 4 to first order: tiny, and far from q0
+    ("tanh", 0.5, 1e-16, 1e-32 / 0.75, 1e-12),  # sigma_b^2 / (1 - sigma_w^2) to first order
+])
+def test_fixed_points_near_the_critical_line_or_far_from_q0(name, sigma_w, sigma_b, exact, rel):
+    assert theory.q_star(name, sigma_w, sigma_b) == pytest.approx(exact, rel=rel)
+
+
+def test_q0_far_away_and_activation_objects():
+    assert theory.q_star("tanh", 1.5, 0.5, q0=1e17) == pytest.approx(theory.q_star("tanh", 1.5, 0.5), rel=1e-12)
+    assert theory.q_star(nn.ACTIVATIONS["tanh"], 1.0, 0.0) == theory.q_star("tanh", 1.0, 0.0) == 0.0
+    assert theory.chi1(nn.ACTIVATIONS["relu"], 1.2) == theory.chi1("relu", 1.2)
+    for bad in ((-1.0, 0.5), (math.nan, 0.5), (1.0, -0.5), (math.inf, 0.0)):
+        with pytest.raises(ValueError, match="standard deviations"):
+            theory.chi1("relu", *bad)
+
+
+def test_expectations_of_0_divergent_and_very_sharp_integrands():
+    assert abs(theory.gaussian_expectation(lambda h: h**3, 4.0)) < 1e-14
+    assert abs(theory.gaussian_expectation(lambda h: h**2 - 1)) < 1e-14
+    assert theory.gaussian_expectation(np.exp, 4.0) == pytest.approx(math.exp(2.0), rel=1e-12)
+    with pytest.raises(ValueError, match="did not converge"):
+        theory.gaussian_expectation(lambda h: np.exp(h * h / 2))  # diverges: not a number beyond |z| = 12
+    # sech^2(s z) has its mass within 1 / s of 0: 2 phi(0) / s
+    assert theory.gaussian_expectation(lambda h: 1 / np.cosh(h) ** 2, 1e24) == pytest.approx(
+        2 / math.sqrt(2 * math.pi) / 1e12, rel=1e-9)
+    with pytest.raises(ValueError, match="no weight scale"):
+        theory.gain(lambda h: 0 * h)

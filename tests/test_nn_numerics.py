@@ -156,3 +156,25 @@ def test_derivatives_from_the_output_equal_the_exact_ones(dtype):
     # the tails keep their size: s (1 - s) and 1 - t^2 alone would give 0 here
     assert sigmoid_grad_from(np.array([40.0]), nn.sigmoid(np.array([40.0])))[0] == pytest.approx(math.exp(-40))
     assert tanh_grad_from(np.array([20.0]), nn.tanh(np.array([20.0])))[0] == pytest.approx(4 * math.exp(-40))
+
+
+def test_clipping_float16_gradients_and_numpy_scalar_settings():
+    clipped, norm = nn.clip_by_norm([np.full(4, 200, np.float16)], 1.0)  # the squares overflow float16
+    assert norm == pytest.approx(400.0) and clipped[0].dtype == np.float16 and np.allclose(clipped[0], 0.5)
+    g = [np.ones(3, np.float32) * 4]
+    assert nn.clip_by_norm(g, np.float64(1.0))[0][0].dtype == np.float32
+    assert nn.clip_by_value(g, np.float64(1.0))[0].dtype == np.float32
+    bn = nn.BatchNorm(2, momentum=np.float64(0.9), eps=np.float64(1e-5), dtype=np.float32)
+    bn.forward(np.ones((3, 2), np.float32))
+    bn.training = False
+    assert bn.running_var.dtype == np.float32 and bn.forward(np.ones((1, 2))).dtype == np.float32
+
+
+def test_residual_blocks_and_sequence_classifiers_keep_their_dtype():
+    block = nn.ResidualBlock(3, dtype=np.float32)
+    assert block.forward(np.ones((2, 3))).dtype == np.float32
+    assert block.backward(np.ones((2, 3))).dtype == np.float32
+    model = nn.SequenceClassifier("lstm", 2, 4, 3, dtype=np.float32)
+    logits = model.forward(np.ones((2, 5, 2)))
+    model.backward(nn.softmax_cross_entropy(logits, np.array([0, 2]))[1])
+    assert logits.dtype == np.float32 and all(g.dtype == np.float32 for g in model.grads())

@@ -50,7 +50,7 @@ class BatchNorm:
         _params(self, features, dtype)
         self.running_mean = np.zeros(features, dtype=self.gamma.dtype)
         self.running_var = np.ones(features, dtype=self.gamma.dtype)
-        self.momentum, self.eps = momentum, eps
+        self.momentum, self.eps = float(momentum), float(eps)  # Python numbers keep the layer's dtype
         self.training = True
         self.cache = None
 
@@ -102,7 +102,7 @@ class LayerNorm:
 
     def __init__(self, features, eps=1e-5, dtype=np.float64):
         _params(self, features, dtype)
-        self.eps = eps
+        self.eps = float(eps)
         self.training = True
         self.cache = None
 

@@ -10,6 +10,8 @@ against the time lag.
     LSTM  i, f, o = sigma(.), g = tanh(.);  c_t = f * c_{t-1} + i * g;  h_t = o * tanh(c_t)
     GRU   z, r = sigma(.);  n = tanh(x_t Wxn + r * (h_{t-1} Whn + bhn) + bxn);  h_t = (1 - z) * n + z * h_{t-1}
 """
+import math
+
 import numpy as np
 
 from ..errors import InputError
@@ -237,8 +239,9 @@ class GRU:
 
 
 def global_norm(grads):
-    """sqrt(sum of every gradient's squared entries): the length of all gradients as one vector."""
-    return float(np.sqrt(sum(np.sum(np.square(g)) for g in grads)))
+    """sqrt(sum of every gradient's squared entries): the length of all gradients as one vector, summed in
+    float64 (float16's squares overflow from 256)."""
+    return math.sqrt(sum(float(np.sum(np.square(np.asarray(g, dtype=np.float64)))) for g in grads))
 
 
 def clip_by_norm(grads, max_norm):
@@ -246,6 +249,7 @@ def clip_by_norm(grads, max_norm):
     2013). Returns (clipped gradients, the global norm before clipping); the direction is kept."""
     if not max_norm > 0:
         raise InputError(f"max_norm must be positive; got {max_norm}")
+    max_norm = float(max_norm)  # a Python number keeps every gradient's dtype
     norm = global_norm(grads)
     scale = max_norm / norm if norm > max_norm else 1.0
     return [g * scale for g in grads], norm
@@ -255,4 +259,5 @@ def clip_by_value(grads, limit):
     """Clip every entry of every gradient to [-limit, limit]; this changes the direction."""
     if not limit > 0:
         raise InputError(f"limit must be positive; got {limit}")
+    limit = float(limit)
     return [np.clip(g, -limit, limit) for g in grads]

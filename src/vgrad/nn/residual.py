@@ -24,7 +24,8 @@ class ResidualBlock:
         self.cache = None
 
     def forward(self, x):
-        """x: (batch, width) -> y: (batch, width)."""
+        """x: (batch, width) -> y: (batch, width), of the block's dtype."""
+        x = np.asarray(x, dtype=self.dense.W.dtype)
         phi_x = self.act.f(x)
         branch = self.dense.forward(phi_x)
         self.cache = (x, phi_x)
@@ -38,6 +39,7 @@ class ResidualBlock:
         if self.cache is None:
             raise InputError("call forward before backward: the block has no cached input")
         x, phi_x = self.cache
+        dy = np.asarray(dy, dtype=x.dtype)
         d_branch = self.dense.backward(self.scale * dy if self.skip else dy)
         d_branch *= self.act.grad(x, phi_x)
         return dy + d_branch if self.skip else d_branch

@@ -13,14 +13,15 @@ CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 
 
 class SequenceClassifier:
-    """``cell`` is "rnn", "lstm" or "gru"; ``cell_options`` go to its constructor (e.g. forget_bias)."""
+    """``cell`` is "rnn", "lstm" or "gru"; ``cell_options`` go to its constructor (e.g. forget_bias); the cell
+    and the read-out hold ``dtype``."""
 
-    def __init__(self, cell, input_size, hidden_size, classes, seed=0, **cell_options):
+    def __init__(self, cell, input_size, hidden_size, classes, seed=0, dtype=np.float64, **cell_options):
         if cell not in CELLS:
             raise InputError(f"unknown cell {cell!r}; choose one of: {', '.join(CELLS)}")
         self.kind = cell
-        self.cell = CELLS[cell](input_size, hidden_size, seed=seed, **cell_options)
-        self.readout = Dense(hidden_size, classes, rng=np.random.default_rng(seed + 1))
+        self.cell = CELLS[cell](input_size, hidden_size, seed=seed, dtype=dtype, **cell_options)
+        self.readout = Dense(hidden_size, classes, rng=np.random.default_rng(seed + 1), dtype=dtype)
 
     @property
     def trainable(self):
