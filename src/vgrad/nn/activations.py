@@ -54,20 +54,21 @@ _TAIL = 1.0 / 64
 
 
 def _refine(d, a, df):
-    """d, a cheap derivative, with the entries below _TAIL recomputed exactly by df from a (all of them in
-    float16, where 64 units in the last place are 6 %)."""
-    d = np.asarray(d)
-    if d.dtype == np.float16:
+    """d, a cheap derivative, with the entries below _TAIL recomputed exactly by df from a (all of them for a
+    single number, and in float16, where 64 units in the last place are 6 %)."""
+    if not isinstance(d, np.ndarray) or d.dtype == np.float16:
         return df(a)
-    tail = d < _TAIL
-    if tail.any():
-        d[tail] = df(a[tail])
+    if d.size and np.minimum.reduce(d, axis=None) < _TAIL:  # one pass, no temporary: usually nothing to do
+        tail = d < _TAIL
+        d[tail] = df(np.asarray(a)[tail])
     return d
 
 
 def sigmoid_grad_from(a, h):
     """sigma'(a) from h = sigma(a): h (1 - h), exact in the tails."""
-    return _refine(h * (1 - h), _float(a), sigmoid_grad)
+    d = 1 - h
+    d *= h  # in place: one temporary, not two (fresh large arrays are slow to get from the system)
+    return _refine(d, a, sigmoid_grad)
 
 
 def tanh(a):
@@ -84,7 +85,9 @@ def tanh_grad(a):
 
 def tanh_grad_from(a, h):
     """tanh'(a) from h = tanh(a): 1 - h^2, exact in the tails."""
-    return _refine(1 - h * h, _float(a), tanh_grad)
+    d = h * h
+    d = np.subtract(1, d, out=d) if isinstance(d, np.ndarray) else 1 - d
+    return _refine(d, a, tanh_grad)
 
 
 def relu(a):
@@ -141,6 +144,25 @@ def gelu_grad(a):
     x = _at_least_32(a)
     with np.errstate(over="ignore"):  # x * x = inf: the density is 0 there
         return (ndtr(x) + x * np.exp(-0.5 * x * x) * _INV_SQRT_2PI).astype(a.dtype, copy=False)
+
+
+def gelu_grad_from(a, h):
+    """gelu'(a) from h = gelu(a) = a Phi(a): Phi(a) = h / a, so only the density is computed afresh; exact
+    where h / a is not (a = 0, h too small to be a normal number) and in float16."""
+    a = _float(a)
+    if not isinstance(h, np.ndarray) or a.dtype == np.float16 or h.shape != a.shape:
+        return gelu_grad(a)
+    unsafe = np.abs(h) < np.finfo(a.dtype).tiny
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        d = a * a
+        d *= -0.5
+        np.exp(d, out=d)
+        d *= a
+        d *= _INV_SQRT_2PI
+        d += h / a
+    if unsafe.any():
+        d[unsafe] = gelu_grad(a[unsafe])
+    return d
 
 
 def _at_least_32(a):
@@ -202,7 +224,7 @@ ACTIVATIONS = {
     "relu": Activation("relu", relu, relu_grad),
     "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_grad),
     "elu": Activation("elu", elu, elu_grad),
-    "gelu": Activation("gelu", gelu, gelu_grad),
+    "gelu": Activation("gelu", gelu, gelu_grad, gelu_grad_from),
     "gelu_tanh": Activation("gelu_tanh", gelu_tanh, gelu_tanh_grad),
     "linear": Activation("linear", linear, linear_grad),
 }

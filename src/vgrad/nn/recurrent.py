@@ -46,6 +46,15 @@ def _weights(layer, input_size, hidden_size, blocks, init, recurrent_init, seed,
                                for _ in range(blocks)], axis=1)
 
 
+def _input_side(layer, x, bias):
+    """x (batch, T, D) -> x_t Wx + bias for every step, (T, batch, k), in one product; keeps x time-major
+    (contiguous) in ``layer._xt`` for the backward pass's own products."""
+    layer._xt = xt = np.ascontiguousarray(_time_major(x))
+    z = (xt.reshape(-1, xt.shape[2]) @ layer.Wx).reshape(xt.shape[0], xt.shape[1], -1)
+    z += bias
+    return z
+
+
 def _summed(inputs, dZ):
     """sum_t inputs_t^T dZ_t, the gradient of a weight matrix used at every step, as one matrix product.
     inputs: (T, batch, m), dZ: (T, batch, k) -> (m, k)."""
@@ -75,8 +84,7 @@ class RNN:
         n, steps, _ = x.shape
         H = self.Wh.shape[0]
         h = np.zeros((steps + 1, n, H), dtype=x.dtype)  # h[0] is h_0; time first, so h[t] is contiguous
-        a = _time_major(x) @ self.Wx  # x_t Wx for every step in one product
-        a += self.b
+        a = _input_side(self, x, self.b)  # x_t Wx + b; h_{t-1} Wh is added step by step
         for t in range(steps):
             a[t] += h[t] @ self.Wh
             h[t + 1] = self.act.f(a[t])
@@ -86,16 +94,16 @@ class RNN:
     def backward(self, dh):
         if self.cache is None:
             raise InputError("call forward before backward")
-        x, h, a = (_time_major(v) for v in self.cache)
-        dh = _time_major(_check_grad(dh, _time_major(h[1:]).shape, "RNN", x.dtype))
+        _, h, a = (_time_major(v) for v in self.cache)
+        dh = _time_major(_check_grad(dh, _time_major(h[1:]).shape, "RNN", h.dtype))
         dh_total = np.empty_like(dh)
-        dA = np.empty_like(dh)  # dLoss/da_t
+        dA = np.array(self.act.grad(a, h[1:]), dtype=h.dtype)  # phi'(a_t) for every step; times dh_total below
         carry = np.zeros_like(dh[0])  # dLoss/dh_t arriving from step t+1
-        for t in range(x.shape[0] - 1, -1, -1):
+        for t in range(len(dh) - 1, -1, -1):
             np.add(dh[t], carry, out=dh_total[t])
-            np.multiply(dh_total[t], self.act.grad(a[t], h[t + 1]), out=dA[t])
+            dA[t] *= dh_total[t]  # dLoss/da_t
             carry = dA[t] @ self.Wh.T
-        self.dWx, self.dWh, self.db = _summed(x, dA), _summed(h[:-1], dA), dA.sum(axis=(0, 1))
+        self.dWx, self.dWh, self.db = _summed(self._xt, dA), _summed(h[:-1], dA), dA.sum(axis=(0, 1))
         self.dh_total = _time_major(dh_total)
         return _time_major(dA @ self.Wx.T)
 
@@ -129,8 +137,7 @@ class LSTM:
         H = self.Wh.shape[0]
         h, c = np.zeros((2, steps + 1, n, H), dtype=x.dtype)  # time first: h[t], c[t] are contiguous
         tanh_c = np.empty((steps, n, H), dtype=x.dtype)
-        gates = _time_major(x) @ self.Wx  # x_t Wx + b for every step; becomes i, f, o, g step by step
-        gates += self.b
+        gates = _input_side(self, x, self.b)  # x_t Wx + b for every step; becomes i, f, o, g step by step
         for t in range(steps):
             z = gates[t]
             z += h[t] @ self.Wh
@@ -148,25 +155,31 @@ class LSTM:
     def backward(self, dh):
         if self.cache is None:
             raise InputError("call forward before backward")
-        x, h, c, gates = (_time_major(v) for v in self.cache)
+        _, h, c, gates = (_time_major(v) for v in self.cache)
         H = h.shape[2]
-        dh = _time_major(_check_grad(dh, _time_major(h[1:]).shape, "LSTM", x.dtype))
+        dh = _time_major(_check_grad(dh, _time_major(h[1:]).shape, "LSTM", h.dtype))
         dh_total, dc_total = np.empty_like(dh), np.empty_like(dh)
-        dZ = np.empty_like(gates)  # dLoss/d(pre-activation of each gate), every step
+        # the local derivatives, for every step at once: sigma' = s (1 - s) for i, f, o; tanh' = 1 - g^2 for g;
+        # and tanh'(c_t) on the way from h_t to c_t
+        dZ = 1 - gates
+        dZ *= gates  # in place: each fresh temporary of this size costs more than the arithmetic
+        g_all = dZ[:, :, 3 * H:]
+        np.multiply(gates[:, :, 3 * H:], gates[:, :, 3 * H:], out=g_all)
+        np.subtract(1, g_all, out=g_all)
+        tanh_c_grad = tanh_grad_from(c[1:], self._tanh_c)
         dh_next, dc_next = np.zeros_like(dh[0]), np.zeros_like(dh[0])
-        for t in range(x.shape[0] - 1, -1, -1):
+        for t in range(len(dh) - 1, -1, -1):
             i, f, o, g = (gates[t, :, k * H:(k + 1) * H] for k in range(4))
-            tc = self._tanh_c[t]
             dht = np.add(dh[t], dh_next, out=dh_total[t])
-            dc = np.add(dc_next, dht * o * tanh_grad_from(c[t + 1], tc), out=dc_total[t])  # carousel: + f * ...
-            dz = dZ[t]
-            np.multiply(dc * g, i * (1 - i), out=dz[:, :H])  # through i = sigma(z_i)
-            np.multiply(dc * c[t], f * (1 - f), out=dz[:, H:2 * H])  # through f
-            np.multiply(dht * tc, o * (1 - o), out=dz[:, 2 * H:3 * H])  # through o
-            np.multiply(dc * i, 1 - g * g, out=dz[:, 3 * H:])  # through g = tanh(z_g)
+            dc = np.add(dc_next, dht * o * tanh_c_grad[t], out=dc_total[t])  # the carousel: + f * (below)
+            dz = dZ[t]  # dLoss/d(each gate's pre-activation) = (gradient reaching the gate) * local derivative
+            dz[:, :H] *= dc * g  # i
+            dz[:, H:2 * H] *= dc * c[t]  # f
+            dz[:, 2 * H:3 * H] *= dht * self._tanh_c[t]  # o
+            dz[:, 3 * H:] *= dc * i  # g
             dh_next = dz @ self.Wh.T
             dc_next = dc * f  # dc_t/dc_{t-1} = f_t
-        self.dWx, self.dWh, self.db = _summed(x, dZ), _summed(h[:-1], dZ), dZ.sum(axis=(0, 1))
+        self.dWx, self.dWh, self.db = _summed(self._xt, dZ), _summed(h[:-1], dZ), dZ.sum(axis=(0, 1))
         self.dh_total, self.dc_total = _time_major(dh_total), _time_major(dc_total)
         return _time_major(dZ @ self.Wx.T)
 
@@ -197,8 +210,7 @@ class GRU:
         n, steps, _ = x.shape
         H = self.Wh.shape[0]
         h = np.zeros((steps + 1, n, H), dtype=x.dtype)
-        xz = _time_major(x) @ self.Wx  # x_t Wx + bx for every step
-        xz += self.bx
+        xz = _input_side(self, x, self.bx)  # x_t Wx + bx for every step
         keep = np.empty((steps, n, 4 * H), dtype=x.dtype)  # z, r, n, and h_{t-1} Whn + bhn, all needed backward
         for t in range(steps):
             hz = h[t] @ self.Wh
@@ -214,25 +226,33 @@ class GRU:
     def backward(self, dh):
         if self.cache is None:
             raise InputError("call forward before backward")
-        x, h, keep = (_time_major(v) for v in self.cache)
-        dh = _time_major(_check_grad(dh, _time_major(h[1:]).shape, "GRU", x.dtype))
+        _, h, keep = (_time_major(v) for v in self.cache)
+        dh = _time_major(_check_grad(dh, _time_major(h[1:]).shape, "GRU", h.dtype))
         H = h.shape[2]
+        z, r, cand, hn = (keep[:, :, k * H:(k + 1) * H] for k in range(4))  # every step
+        # dLoss/dh_t times these gives the gradient of each block's pre-activation (x_t Wx + bx side):
+        dXZ = np.empty((len(dh), dh.shape[1], 3 * H), dtype=h.dtype)
+        d_z, d_r, d_n = dXZ[:, :, :H], dXZ[:, :, H:2 * H], dXZ[:, :, 2 * H:]  # (in place: no large temporaries)
+        np.subtract(1, z, out=d_n)
+        np.multiply(d_n, z, out=d_z)
+        d_z *= h[:-1] - cand  # z: h_t = n + z (h_{t-1} - n), so z (1 - z) (h_{t-1} - n)
+        np.subtract(1, cand * cand, out=d_r)
+        d_n *= d_r  # n = tanh(a_n): (1 - z) (1 - n^2)
+        np.subtract(1, r, out=d_r)
+        d_r *= r
+        d_r *= hn
+        d_r *= d_n  # r, inside a_n = ... + r (h_{t-1} Whn + bhn): d_n hn r (1 - r)
+        dHZ = np.empty_like(dXZ)  # gradient of h_{t-1} Wh + bh: the same, but r multiplies the n block
         dh_total = np.empty_like(dh)
-        dXZ = np.empty((x.shape[0], x.shape[1], 3 * H), dtype=x.dtype)  # gradient of x_t Wx + bx
-        dHZ = np.empty_like(dXZ)  # gradient of h_{t-1} Wh + bh
         carry = np.zeros_like(dh[0])
-        for t in range(x.shape[0] - 1, -1, -1):
-            z, r, cand, hn = (keep[t, :, k * H:(k + 1) * H] for k in range(4))
+        for t in range(len(dh) - 1, -1, -1):
             d = np.add(dh[t], carry, out=dh_total[t])
-            d_cand = d * (1 - z) * (1 - cand * cand)  # through n = tanh(a_n)
-            d_z = d * (h[t] - cand) * z * (1 - z)
-            d_r = d_cand * hn * r * (1 - r)
-            dXZ[t, :, :H], dXZ[t, :, H:2 * H], dXZ[t, :, 2 * H:] = d_z, d_r, d_cand
+            dXZ[t] *= np.tile(d, 3)
             dHZ[t, :, :2 * H] = dXZ[t, :, :2 * H]
-            np.multiply(d_cand, r, out=dHZ[t, :, 2 * H:])
+            np.multiply(dXZ[t, :, 2 * H:], r[t], out=dHZ[t, :, 2 * H:])
             carry = dHZ[t] @ self.Wh.T
-            carry += d * z
-        self.dWx, self.dbx = _summed(x, dXZ), dXZ.sum(axis=(0, 1))
+            carry += d * z[t]
+        self.dWx, self.dbx = _summed(self._xt, dXZ), dXZ.sum(axis=(0, 1))
         self.dWh, self.dbh = _summed(h[:-1], dHZ), dHZ.sum(axis=(0, 1))
         self.dh_total = _time_major(dh_total)
         return _time_major(dXZ @ self.Wx.T)
