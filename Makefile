@@ -16,14 +16,15 @@ NBGRADER_VENV ?= .venv-nbgrader
 # Tests run two workers on two cores: one BLAS thread each, instead of each fighting the other for both.
 TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: help lab test notebooks solutions build clean
+.PHONY: help lab test notebooks solutions build clean torch-check
 
 help:
 	@echo "make lab        open the course in JupyterLab (sets up .venv the first time)"
 	@echo "make test       run every test: unit tests, notebooks (nbval), consistency checks"
 	@echo "make notebooks  re-run the solution notebooks, then rebuild notebooks/ from them"
 	@echo "make build      rebuild notebooks/ from solutions/ without re-running them"
-	@echo "make clean      remove .venv and .venv-nbgrader"
+	@echo "make torch-check  vgrad.nn against PyTorch, and speed beside it (installs PyTorch in .venv-torch)"
+	@echo "make clean      remove .venv, .venv-nbgrader and .venv-torch"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Vanishing Gradients needs Python 3.10 or newer; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.12 ...")'
@@ -58,6 +59,19 @@ test: $(VENV)/.installed-test $(NBGRADER_VENV)/.installed
 	$(TEST_ENV) VGRAD_NBGRADER=$(CURDIR)/$(NBGRADER_VENV)/bin/nbgrader \
 	$(BIN)/pytest -n $(JOBS) --dist loadfile tests solutions --nbval $(NBVAL)
 
+# PyTorch lives in its own environment too: the course never needs it; this only checks vgrad.nn against it.
+TORCH_VENV ?= .venv-torch
+TORCH ?= torch==2.13.0
+
+$(TORCH_VENV)/.installed: pyproject.toml | $(PY)
+	$(PYTHON) -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "$(TORCH)" "pytest>=8" -e .
+	@touch $@
+
+torch-check: $(TORCH_VENV)/.installed
+	$(TORCH_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_against_torch.py
+	$(TORCH_VENV)/bin/python benchmarks/vs_torch.py --quick
+
 solutions: $(VENV)/.installed-test
 	$(BIN)/vgrad execute
 
@@ -67,4 +81,4 @@ build: $(VENV)/.installed-lab
 notebooks: solutions build
 
 clean:
-	rm -rf $(VENV) $(NBGRADER_VENV)
+	rm -rf $(VENV) $(NBGRADER_VENV) $(TORCH_VENV)
