@@ -97,7 +97,9 @@ class RNN:
         _, h, a = (_time_major(v) for v in self.cache)
         dh = _time_major(_check_grad(dh, _time_major(h[1:]).shape, "RNN", h.dtype))
         dh_total = np.empty_like(dh)
-        dA = np.array(self.act.grad(a, h[1:]), dtype=h.dtype)  # phi'(a_t) for every step; times dh_total below
+        dA = np.asarray(self.act.grad(a, h[1:]), dtype=h.dtype)  # phi'(a_t) for every step; times dh_total below
+        if np.may_share_memory(dA, a) or np.may_share_memory(dA, h):  # a derivative that returns its input
+            dA = dA.copy()
         carry = np.zeros_like(dh[0])  # dLoss/dh_t arriving from step t+1
         for t in range(len(dh) - 1, -1, -1):
             np.add(dh[t], carry, out=dh_total[t])
