@@ -236,6 +236,8 @@ def q_map(q, activation, sigma_w, sigma_b=0.0):
     return sigma_w**2 * gaussian_expectation(lambda h: act.f(h) ** 2, q) + sigma_b**2
 
 
+EPS = np.finfo(float).eps
+
 #: q beyond Q_INF counts as unbounded (q* = inf), below Q_ZERO as collapsed (q* = 0).
 Q_INF, Q_ZERO = 1e30, 1e-280
 
@@ -256,6 +258,11 @@ def q_star(activation, sigma_w, sigma_b=0.0, q0=1.0):
     if _is(act, "tanh") and sigma_b == 0 and sigma_w <= 1:
         return 0.0  # tanh(h)^2 < h^2, so q -> sigma_w^2 E[tanh^2] < q, down to 0 (slowly at sigma_w = 1)
     qmap = lambda q: q_map(q, act, sigma_w, sigma_b)
+
+    def root(a, b):  # the fixed point in [a, b], where qmap(q) - q changes sign
+        low, high = sorted((a, b))
+        return float(brentq(lambda x: qmap(x) - x, low, high, xtol=1e-300, rtol=4 * EPS, maxiter=200))
+
     q, mapped = q0, qmap(q0)
     if mapped == q:
         return float(q)
@@ -263,10 +270,10 @@ def q_star(activation, sigma_w, sigma_b=0.0, q0=1.0):
     for _ in range(8):  # iterates: safe bounds, and quick progress where the map is far from flat
         step = mapped - q
         q, mapped = mapped, qmap(mapped)
-        if mapped == q or abs(mapped - q) <= 4 * np.finfo(float).eps * q:
+        if abs(mapped - q) <= 4 * EPS * q:  # as close as q can be told from q_map(q)
             return float(mapped)
         if (mapped > q) != up:  # passed the fixed point in one step: it lies in between
-            return float(brentq(lambda x: qmap(x) - x, *sorted((q, q - step)), xtol=1e-300, rtol=4 * np.finfo(float).eps))
+            return root(q, q - step)
         if abs(mapped - q) > 0.5 * abs(step) or not Q_ZERO < q < Q_INF:
             break
     ratio = 1.05
@@ -274,8 +281,7 @@ def q_star(activation, sigma_w, sigma_b=0.0, q0=1.0):
         nxt = q * ratio if up else q / ratio
         mapped = qmap(nxt)
         if (mapped > nxt) != up or mapped == nxt:
-            low, high = sorted((q, nxt))
-            return float(brentq(lambda x: qmap(x) - x, low, high, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=200))
+            return root(q, nxt)
         q, ratio = nxt, 1 + (ratio - 1) * 1.1
     return float("inf") if up else 0.0
 

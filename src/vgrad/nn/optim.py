@@ -52,8 +52,9 @@ class Adam:
         for key, p, g in _named_params(layers):
             if key not in self.m:
                 if p.dtype.type(self.eps) == 0:
-                    raise InputError(f"eps={self.eps} is 0 in {p.dtype.name}, the parameters' dtype: every step would "
-                                     f"divide by 0 where a gradient is 0. Use eps >= {np.finfo(p.dtype).smallest_subnormal:.1g}.")
+                    smallest = np.finfo(p.dtype).smallest_subnormal
+                    raise InputError(f"eps={self.eps} is 0 in {p.dtype.name}, the parameters' dtype: every step "
+                                     f"would divide by 0 where a gradient is 0. Use eps >= {smallest:.1g}.")
                 self.m[key], self.v[key] = np.zeros_like(p), np.zeros_like(p)
             m, v = self.m[key], self.v[key]
             m *= self.beta1
