@@ -49,13 +49,14 @@ class Dense:
 
     def forward(self, x):
         """x: (batch, fan_in) -> y: (batch, fan_out)."""
-        x = np.asarray(x, dtype=self.W.dtype)
-        if x.ndim != 2 or x.shape[1] != self.fan_in:
+        W = self.W
+        x = np.asarray(x, dtype=W.dtype)
+        if x.ndim != 2 or x.shape[1] != W.shape[0]:
             raise InputError(
                 f"Dense layer expects input of shape (batch, {self.fan_in}); got {x.shape}"
             )
         self.cache = x
-        y = x @ self.W
+        y = x @ W
         y += self.b
         return y
 
@@ -63,16 +64,16 @@ class Dense:
         """dout: (batch, fan_out) -> dx: (batch, fan_in); sets dW = x^T dout and db = sum of dout."""
         if self.cache is None:
             raise InputError("call forward before backward: the layer has no cached input")
-        x = self.cache
-        dout = np.asarray(dout, dtype=self.W.dtype)
-        if dout.shape != (x.shape[0], self.fan_out):
+        x, W = self.cache, self.W
+        dout = np.asarray(dout, dtype=W.dtype)
+        if dout.shape != (x.shape[0], W.shape[1]):
             raise InputError(
                 f"Dense layer expects an output gradient of shape {(x.shape[0], self.fan_out)}; "
                 f"got {dout.shape}"
             )
         self.dW = x.T @ dout
         self.db = dout.sum(axis=0)
-        return dout @ self.W.T
+        return dout @ W.T
 
     def __repr__(self):
         return f"Dense({self.fan_in} -> {self.fan_out})"

@@ -25,15 +25,16 @@ class SGD:
         self.velocity = {}
 
     def step(self, layers):
+        lr, mu, velocity = self.lr, self.momentum, self.velocity
         for key, p, g in _named_params(layers):
-            if not self.momentum:
-                p -= self.lr * g
+            if not mu:
+                p -= lr * g
                 continue
-            v = self.velocity.get(key)
+            v = velocity.get(key)
             if v is None:
-                v = self.velocity[key] = np.zeros_like(p)
-            v *= self.momentum
-            v -= self.lr * g
+                v = velocity[key] = np.zeros_like(p)
+            v *= mu
+            v -= lr * g
             p += v
 
 
