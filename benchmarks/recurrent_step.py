@@ -13,11 +13,12 @@ in float32), and dx and all gradients too (1e-6, 1e-1: see GRAD_TOLERANCE in tra
 stops with an error (exit status 1).
 
 vgrad's layers are built with ``dtype=``; where the constructor does not take it, float64 rows use the
-default and float32 rows print "(float32 not supported by this version)".
+default and float32 rows print "(float32 not supported by this version)". A row marked * is one where vgrad
+took dtype= but returned h, dx or a gradient in another dtype (its timing is then not of that dtype).
 
 BLAS runs on 2 threads; timing as in train_step.py: alternating rounds, median time per step, the ratio
-vgrad / lean, and the worst ratio per cell and dtype at the end. The defaults take 1-2 minutes on a 2-core
-machine, --quick about 20 s.
+vgrad / lean, and the worst ratio per cell and dtype at the end. The defaults take under a minute on a 2-core
+machine, --quick about 10 s.
 """
 import os
 
@@ -296,7 +297,7 @@ def main():
     parser.add_argument("--cell", nargs="+", choices=CELLS, default=list(CELLS))
     parser.add_argument("--hidden", nargs="+", type=int, default=list(HIDDEN))
     parser.add_argument("--dtype", nargs="+", choices=DTYPES, default=list(DTYPES))
-    parser.add_argument("--quick", action="store_true", help="fewer and shorter rounds: about 20 s")
+    parser.add_argument("--quick", action="store_true", help="fewer and shorter rounds: about 10 s")
     args = parser.parse_args()
     threads = limit_blas_threads()
     rounds, budget = timing_settings(args.quick)

@@ -12,14 +12,15 @@ status 1).
 
 BLAS runs on 2 threads. vgrad and lean are timed in alternating rounds, each round a block of steps, so
 that drifting machine load hits both alike; prints the median over rounds of the time per step, the
-ratio vgrad / lean, then the worst ratio per activation and dtype. The defaults take 1-3 minutes on a
-2-core machine, --quick about 20 s.
+ratio vgrad / lean, then the worst ratio per activation and dtype, and how busy other processes kept the
+machine meanwhile: threaded BLAS slows down badly when a core is taken, so run it on an idle machine. The
+defaults take about 80 s on a 2-core machine, --quick about 25 s.
 """
 import os
 
-# Two BLAS threads, for figures comparable across machines and with the other benchmarks. BLAS reads
-# these only when it is loaded, so they are set before NumPy is imported (threadpoolctl, where it is
-# installed, also limits the pool after import: see limit_blas_threads).
+# Two BLAS threads, as on the course's 2-core laptop, whatever cores this machine has. BLAS reads these
+# only when it is loaded, so they are set before NumPy is imported (threadpoolctl, where it is installed,
+# also limits the pool after import: see limit_blas_threads).
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_name] = "2"
 
@@ -343,7 +344,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--act", nargs="+", choices=ACTIVATIONS, default=list(ACTIVATIONS))
     parser.add_argument("--dtype", nargs="+", choices=DTYPES, default=list(DTYPES))
-    parser.add_argument("--quick", action="store_true", help="fewer and shorter rounds: about 20 s")
+    parser.add_argument("--quick", action="store_true", help="fewer and shorter rounds: about 25 s")
     args = parser.parse_args()
     threads = limit_blas_threads()
     rounds, budget = timing_settings(args.quick)

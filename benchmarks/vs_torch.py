@@ -18,14 +18,21 @@ stops with an error (exit status 1).
 
 Both libraries get 2 threads (BLAS for NumPy, torch.set_num_threads(2)); timing as in train_step.py:
 alternating rounds, median time per step, the ratio vgrad / torch, the worst ratio per row group and
-dtype. Without PyTorch it prints how to set it up and exits 0. The defaults take 2-4 minutes on a 2-core
-machine, --quick about 30 s.
+dtype, with a pause at each switch of library for the other's threads to go idle (see SETTLE). Without
+PyTorch it prints how to set it up and exits 0. The defaults take about 2 minutes on a 2-core machine,
+--quick about 35 s.
 """
 import os
 
 # Two BLAS / OpenMP threads, as in train_step.py: set before NumPy (and torch) are imported.
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_name] = "2"
+# After a product, OpenBLAS's threads spin for 2^28 cycles (about 0.1 s) before they sleep, and torch's
+# OpenMP threads for a while too. Interleaved in one process on 2 cores, each library's spinning pool slowed
+# the other's next block (torch's steps by up to 1.6x). 2^24 cycles (a few ms) left vgrad's own times
+# unchanged (measured), and SETTLE seconds of sleep before each switch of library let both pools go idle.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "24")
+SETTLE = 0.03
 
 import argparse  # noqa: E402
 import sys  # noqa: E402
@@ -124,7 +131,7 @@ def run_mlp(torch, args, rounds, budget):
                 check_mlp(torch, activation, dtype, net, opt, model, topt, x, y, tx, ty)
                 vgrad_s, torch_s = interleaved_medians(
                     [partial(train_step.vgrad_step, net, opt, x, y),
-                     partial(torch_mlp_step, torch, model, topt, tx, ty)], rounds, budget)
+                     partial(torch_mlp_step, torch, model, topt, tx, ty)], rounds, budget, settle=SETTLE)
                 label = f"{batch}x{width}x{depth}"
                 results.append((activation, dtype, label, vgrad_s / torch_s))
                 print(f"{activation:<10} {dtype:<8} {label:>21} {1e3 * vgrad_s:14.3f} {1e3 * torch_s:14.3f} "
@@ -206,7 +213,7 @@ def run_recurrent(torch, args, rounds, budget):
                 check_recurrent(torch, cell, dtype, layer, module, x, dh, tx, tdh)
                 vgrad_s, torch_s = interleaved_medians(
                     [partial(recurrent_step.forward_backward, layer, x, dh),
-                     partial(torch_recurrent_step, module, tx, tdh)], rounds, budget)
+                     partial(torch_recurrent_step, module, tx, tdh)], rounds, budget, settle=SETTLE)
                 results.append((recurrent_step.NAMES[cell], dtype, f"hidden {hidden}", vgrad_s / torch_s))
                 print(f"{row} {1e3 * vgrad_s:14.3f} {1e3 * torch_s:14.3f} {vgrad_s / torch_s:6.2f}x", flush=True)
     print_worst(results, [recurrent_step.NAMES[c] for c in recurrent_step.CELLS], "cell", args.dtype, "torch")
@@ -218,7 +225,7 @@ def main():
     parser.add_argument("--act", nargs="+", choices=train_step.ACTIVATIONS, default=list(train_step.ACTIVATIONS),
                         help="activations of the MLP part")
     parser.add_argument("--dtype", nargs="+", choices=train_step.DTYPES, default=list(train_step.DTYPES))
-    parser.add_argument("--quick", action="store_true", help="fewer and shorter rounds: about 30 s")
+    parser.add_argument("--quick", action="store_true", help="fewer and shorter rounds: about 35 s")
     args = parser.parse_args()
     try:
         import torch
