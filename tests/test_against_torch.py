@@ -210,6 +210,16 @@ def test_mlp_with_batchnorm_in_evaluation_mode(activation):
 
 # ---- normalisation layers ---------------------------------------------------------------------------
 
+def _both_batchnorms(bn, tb, x, dout):
+    """vgrad's y and dx, torch's y and x (whose .grad is dx), for the same x and output gradient."""
+    y, dx = bn.forward(x), bn.backward(dout)
+    xt = _t(x)
+    tb.zero_grad()
+    yt = tb(xt)
+    yt.backward(_t(dout, False))
+    return y, dx, yt, xt
+
+
 @pytest.mark.parametrize("momentum", [0.9, 0.0, 1.0, 0.3])
 @pytest.mark.parametrize("batch", [2, 6])
 def test_batchnorm_training_running_statistics_and_evaluation(batch, momentum):
@@ -222,12 +232,7 @@ def test_batchnorm_training_running_statistics_and_evaluation(batch, momentum):
         tb.bias.copy_(torch.tensor(bn.beta))
     for step in range(4):
         x, dout = rng.normal(size=(batch, 4)) * 3 + 1, rng.normal(size=(batch, 4))
-        y = bn.forward(x)
-        dx = bn.backward(dout)
-        xt = _t(x)
-        tb.zero_grad()
-        yt = tb(xt)
-        yt.backward(_t(dout, False))
+        y, dx, yt, xt = _both_batchnorms(bn, tb, x, dout)
         check(y, _n(yt), LAYER, f"step {step}: y")
         # dx = gamma inv_std (dout - mean(dout) - x_hat mean(dout x_hat)): its terms are of the size of
         # gamma inv_std dout (at a batch of 2, dx is 0 up to eps, and rounding noise of that size)
@@ -241,13 +246,7 @@ def test_batchnorm_training_running_statistics_and_evaluation(batch, momentum):
         check(bn.running_var, _n(tb.running_var), LAYER, f"step {step}: running_var")
     bn.training = False
     tb.eval()
-    x, dout = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
-    y = bn.forward(x)
-    dx = bn.backward(dout)
-    xt = _t(x)
-    tb.zero_grad()
-    yt = tb(xt)
-    yt.backward(_t(dout, False))
+    y, dx, yt, xt = _both_batchnorms(bn, tb, *(rng.normal(size=(3, 4)) for _ in range(2)))
     check(y, _n(yt), LAYER, "evaluation: y")
     check(dx, _n(xt.grad), LAYER, "evaluation: dx")
     check(bn.dgamma, _n(tb.weight.grad), LAYER, "evaluation: dgamma")

@@ -124,6 +124,7 @@ RTOL = 1e-12
 Z_MAX = 12.0
 _EDGES = np.unique(np.concatenate([Z_MAX * 2.0 ** -np.arange(65.0), np.linspace(0.0, Z_MAX, 25), [0.0]]))
 _TAIL_Z = np.array([Z_MAX, 1.25 * Z_MAX, 1.5 * Z_MAX])  # where f must have become negligible
+_TAIL_WEIGHT = np.tile(np.exp(-0.5 * _TAIL_Z**2) / math.sqrt(2 * math.pi) * Z_MAX, 2)  # about its mass beyond
 
 
 @lru_cache(maxsize=4)
@@ -134,10 +135,6 @@ def _panel_rule(nodes):
     a, b = _EDGES[:-1, None], _EDGES[1:, None]
     z = (b - a) / 2 * x + (b + a) / 2
     return z.ravel(), ((b - a) / 2 * w * np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)).ravel()
-
-
-def _density(z):
-    return np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
 
 
 def _fast_expectation(f, s):
@@ -159,7 +156,7 @@ def _fast_expectation(f, s):
         n = len(z)
         estimates.append(float(w @ (values[:n] + values[n:2 * n])))
         scale = float(w @ (np.abs(values[:n]) + np.abs(values[n:2 * n])))
-        tail = np.abs(values[2 * n:]) * _density(np.tile(_TAIL_Z, 2)) * Z_MAX
+        tail = np.abs(values[2 * n:]) * _TAIL_WEIGHT
     coarse, fine = estimates
     if abs(fine - coarse) <= RTOL * scale and np.all(tail <= 1e-3 * RTOL * scale):
         return fine, scale
