@@ -40,6 +40,14 @@ def test_sigmoid_values_and_tails():
     assert nn.tanh_grad(np.array(20.0)) == pytest.approx(4 * np.exp(-40.0), rel=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_in_place_gives_the_same_values(dtype):
+    a = np.linspace(-800, 800, 101).astype(dtype)
+    want = nn.sigmoid(a)
+    got = nn.sigmoid(a, out=a)
+    assert got is a and np.array_equal(a, want) and a.dtype == dtype
+
+
 def test_unknown_activation_lists_choices():
     with pytest.raises(ValueError, match="sigmoid"):
         nn.get_activation("softplus2")

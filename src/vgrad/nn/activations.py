@@ -31,11 +31,12 @@ def _float(x):
     return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
-def sigmoid(a):
-    """sigma(a) = 1 / (1 + e^-a). Where e^-a overflows (a < -710 in float64) the result is 1 / inf = 0,
-    which is sigma(a) rounded: the overflow is expected and not reported."""
+def sigmoid(a, out=None):
+    """sigma(a) = 1 / (1 + e^-a). Where e^-a overflows (a < -710 in float64) the result is 1 / inf = 0:
+    the overflow is expected and not reported. ``out``: an array of a's shape and dtype to write the
+    result into (``a`` itself computes in place)."""
     a = _float(a)
-    e = np.negative(a, out=np.empty_like(a))
+    e = np.negative(a, out=np.empty_like(a) if out is None else out)  # an array even for a single number
     with np.errstate(over="ignore"):
         np.exp(e, out=e)
     e += 1

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from ..errors import InputError
-from .activations import get_activation, sigmoid, tanh, tanh_grad_from
+from .activations import get_activation, sigmoid, tanh_grad_from
 from .init import float_dtype, init_weights
 
 
@@ -143,8 +143,8 @@ class LSTM:
         for t in range(steps):
             z = gates[t]
             z += h[t] @ self.Wh
-            z[:, :3 * H] = sigmoid(z[:, :3 * H])
-            z[:, 3 * H:] = tanh(z[:, 3 * H:])
+            sigmoid(z[:, :3 * H], out=z[:, :3 * H])
+            np.tanh(z[:, 3 * H:], out=z[:, 3 * H:])
             i, f, o, g = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
             np.multiply(f, c[t], out=c[t + 1])
             c[t + 1] += i * g
@@ -190,8 +190,8 @@ class GRU:
     """Gated recurrent unit (Cho et al. 2014). Wx: (D, 3H), Wh: (H, 3H), bx, bh: (3H,), all of ``dtype``,
     blocks z, r, n. ``update_bias`` starts z's bias there: positive values favour keeping h.
 
-    After ``forward``, ``cache = (x, h, keep)``: h_0 .. h_T (batch, T + 1, H), and for every step
-    (batch, T, 4H) z, r, n and h_{t-1} Whn + bhn.
+    After ``forward``, ``cache = (x, h, zr, cand, hz)``: h_0 .. h_T (batch, T + 1, H), and for every
+    step z and r (batch, T, 2H), the candidate n (batch, T, H) and h_{t-1} Wh + bh (batch, T, 3H).
     """
 
     params = ("Wx", "Wh", "bx", "bh")
@@ -209,51 +209,62 @@ class GRU:
 
     def forward(self, x):
         x = _check_input(x, self.Wx.shape[0], "GRU", self.Wx.dtype)
-        n, steps, _ = x.shape
+        batch, steps, _ = x.shape
         H = self.Wh.shape[0]
-        h = np.zeros((steps + 1, n, H), dtype=x.dtype)
+        h = np.zeros((steps + 1, batch, H), dtype=x.dtype)
         xz = _input_side(self, x, self.bx)  # x_t Wx + bx for every step
-        keep = np.empty((steps, n, 4 * H), dtype=x.dtype)  # z, r, n, and h_{t-1} Whn + bhn, all needed backward
+        # what backward needs, every step's contiguous (time first): z and r, the candidate n, h_{t-1} Wh + bh
+        zr = np.empty((steps, batch, 2 * H), dtype=x.dtype)
+        cand = np.empty((steps, batch, H), dtype=x.dtype)
+        hz = np.empty((steps, batch, 3 * H), dtype=x.dtype)
         for t in range(steps):
-            hz = h[t] @ self.Wh
-            hz += self.bh
-            zr = sigmoid(xz[t, :, :2 * H] + hz[:, :2 * H])
-            z, r = zr[:, :H], zr[:, H:]
-            cand = tanh(xz[t, :, 2 * H:] + r * hz[:, 2 * H:])
-            np.add(cand, z * (h[t] - cand), out=h[t + 1])  # (1 - z) * n + z * h_{t-1}
-            keep[t, :, :2 * H], keep[t, :, 2 * H:3 * H], keep[t, :, 3 * H:] = zr, cand, hz[:, 2 * H:]
-        self.cache = (x, _time_major(h), _time_major(keep))
+            np.matmul(h[t], self.Wh, out=hz[t])
+            hz[t] += self.bh
+            np.add(xz[t, :, :2 * H], hz[t, :, :2 * H], out=zr[t])
+            sigmoid(zr[t], out=zr[t])
+            z, r, n = zr[t, :, :H], zr[t, :, H:], cand[t]
+            np.multiply(r, hz[t, :, 2 * H:], out=n)  # n = tanh(x_t Wxn + bxn + r (h_{t-1} Whn + bhn))
+            n += xz[t, :, 2 * H:]
+            np.tanh(n, out=n)
+            np.subtract(h[t], n, out=h[t + 1])  # (1 - z) * n + z * h_{t-1} = n + z (h_{t-1} - n)
+            h[t + 1] *= z
+            h[t + 1] += n
+        self.cache = tuple(_time_major(v) for v in (x, h, zr, cand, hz))
         return _time_major(h[1:])
 
     def backward(self, dh):
         if self.cache is None:
             raise InputError("call forward before backward")
-        _, h, keep = (_time_major(v) for v in self.cache)
+        _, h, zr, cand, hz = (_time_major(v) for v in self.cache)
         dh = _time_major(_check_grad(dh, _time_major(h[1:]).shape, "GRU", h.dtype))
         H = h.shape[2]
-        z, r, cand, hn = (keep[:, :, k * H:(k + 1) * H] for k in range(4))  # every step
-        # dLoss/dh_t times these gives the gradient of each block's pre-activation (x_t Wx + bx side):
-        dXZ = np.empty((len(dh), dh.shape[1], 3 * H), dtype=h.dtype)
-        d_z, d_r, d_n = dXZ[:, :, :H], dXZ[:, :, H:2 * H], dXZ[:, :, 2 * H:]  # (in place: no large temporaries)
-        np.subtract(1, z, out=d_n)
-        np.multiply(d_n, z, out=d_z)
-        d_z *= h[:-1] - cand  # z: h_t = n + z (h_{t-1} - n), so z (1 - z) (h_{t-1} - n)
-        np.subtract(1, cand * cand, out=d_r)
-        d_n *= d_r  # n = tanh(a_n): (1 - z) (1 - n^2)
-        np.subtract(1, r, out=d_r)
-        d_r *= r
-        d_r *= hn
-        d_r *= d_n  # r, inside a_n = ... + r (h_{t-1} Whn + bhn): d_n hn r (1 - r)
-        dHZ = np.empty_like(dXZ)  # gradient of h_{t-1} Wh + bh: the same, but r multiplies the n block
+        # the gradients of each block's pre-activation, from the x side (x_t Wx + bx) and the h side
+        # (h_{t-1} Wh + bh: the same, except that r multiplies the n block)
+        dXZ = np.empty_like(hz)
+        dHZ = np.empty_like(hz)
         dh_total = np.empty_like(dh)
+        WhT = self.Wh.T
         carry = np.zeros_like(dh[0])
-        for t in range(len(dh) - 1, -1, -1):
+        for t in range(len(dh) - 1, -1, -1):  # step by step: each step's arrays stay in the cache
+            z, r, n, hn = zr[t, :, :H], zr[t, :, H:], cand[t], hz[t, :, 2 * H:]
+            d_z, d_r, d_n = dXZ[t, :, :H], dXZ[t, :, H:2 * H], dXZ[t, :, 2 * H:]
             d = np.add(dh[t], carry, out=dh_total[t])
-            dXZ[t] *= np.tile(d, 3)
+            one_minus_z = 1 - z
+            np.multiply(n, n, out=d_n)  # n = tanh(a_n): d (1 - n^2) (1 - z)
+            np.subtract(1, d_n, out=d_n)
+            d_n *= d
+            d_n *= one_minus_z
+            np.subtract(h[t], n, out=d_z)  # h_t = n + z (h_{t-1} - n): d (h_{t-1} - n) z (1 - z)
+            d_z *= d
+            d_z *= z
+            d_z *= one_minus_z
+            np.multiply(d_n, hn, out=d_r)  # r, inside a_n = ... + r (h_{t-1} Whn + bhn): d_n hn r (1 - r)
+            d_r *= r
+            d_r *= 1 - r
             dHZ[t, :, :2 * H] = dXZ[t, :, :2 * H]
-            np.multiply(dXZ[t, :, 2 * H:], r[t], out=dHZ[t, :, 2 * H:])
-            carry = dHZ[t] @ self.Wh.T
-            carry += d * z[t]
+            np.multiply(d_n, r, out=dHZ[t, :, 2 * H:])
+            carry = dHZ[t] @ WhT
+            carry += d * z
         self.dWx, self.dbx = _summed(self._xt, dXZ), dXZ.sum(axis=(0, 1))
         self.dWh, self.dbh = _summed(h[:-1], dHZ), dHZ.sum(axis=(0, 1))
         self.dh_total = _time_major(dh_total)
