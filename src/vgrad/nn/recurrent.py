@@ -46,6 +46,12 @@ def _weights(layer, input_size, hidden_size, blocks, init, recurrent_init, seed,
                                for _ in range(blocks)], axis=1)
 
 
+def _steps_like(a):
+    """An uninitialised (T, batch, H) array like ``a``, contiguous time first whatever a's layout: each step's
+    slice is then one block of memory, which the loop over steps reads and writes several times."""
+    return np.empty(a.shape, dtype=a.dtype)
+
+
 def _input_side(layer, x, bias):
     """x (batch, T, D) -> x_t Wx + bias for every step, (T, batch, k), in one product; keeps x time-major
     (contiguous) in ``layer._xt`` for the backward pass's own products."""
@@ -96,7 +102,7 @@ class RNN:
             raise InputError("call forward before backward")
         _, h, a = (_time_major(v) for v in self.cache)
         dh = _time_major(_check_grad(dh, _time_major(h[1:]).shape, "RNN", h.dtype))
-        dh_total = np.empty_like(dh)
+        dh_total = _steps_like(dh)
         dA = np.asarray(self.act.grad(a, h[1:]), dtype=h.dtype)  # phi'(a_t) for every step; times dh_total below
         if np.may_share_memory(dA, a) or np.may_share_memory(dA, h):  # a derivative that returns its input
             dA = dA.copy()
@@ -160,7 +166,7 @@ class LSTM:
         _, h, c, gates = (_time_major(v) for v in self.cache)
         H = h.shape[2]
         dh = _time_major(_check_grad(dh, _time_major(h[1:]).shape, "LSTM", h.dtype))
-        dh_total, dc_total = np.empty_like(dh), np.empty_like(dh)
+        dh_total, dc_total = _steps_like(dh), _steps_like(dh)
         # the local derivatives, for every step at once: sigma' = s (1 - s) for i, f, o; tanh' = 1 - g^2 for g;
         # and tanh'(c_t) on the way from h_t to c_t
         dZ = 1 - gates
@@ -242,7 +248,7 @@ class GRU:
         # (h_{t-1} Wh + bh: the same, except that r multiplies the n block)
         dXZ = np.empty_like(hz)
         dHZ = np.empty_like(hz)
-        dh_total = np.empty_like(dh)
+        dh_total = _steps_like(dh)
         WhT = self.Wh.T
         carry = np.zeros_like(dh[0])
         for t in range(len(dh) - 1, -1, -1):  # step by step: each step's arrays stay in the cache
