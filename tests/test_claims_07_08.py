@@ -1,12 +1,12 @@
-"""The claims of notebooks 07 and 08, reproduced outside the notebooks — including the seeds the notebooks do
-not run (their text reports these)."""
+"""The claims of notebooks 07 and 08, reproduced outside the notebooks — including the seeds notebook 07 does not
+run (its text reports these). Notebook 08 trains its memory task on three seeds itself, and asserts what holds."""
 from functools import partial
 
 import numpy as np
 import pytest
 
 from vgrad import bptt, data
-from vgrad.nn import SGD, Adam, SequenceClassifier
+from vgrad.nn import SGD, SequenceClassifier
 from vgrad.train import accuracy, train_sequence
 
 
@@ -46,28 +46,6 @@ def test_07_the_spectral_radius_decides_the_linear_case_and_bounds_tanh():
         if radius <= 1.0:
             assert tanh[99] < 1e-10  # vanishes, even where the bound stays at 1
     assert 0.1 < bptt.rnn_lag_profile(1.5, length=100)[0][99] < 1 < bptt.rnn_lag_profile(3.0, length=100)[0][99] / 1e10
-
-
-def _flag_recall_accuracy(kind, length, seed, **gates):
-    model = SequenceClassifier(kind, 5, 32, 4, seed=seed, **gates)
-    train_sequence(model, partial(data.flag_recall, length=length), steps=400, optimizer=Adam(lr=1e-2), clip=1.0,
-                   seed=seed, stop_at=1.0)
-    return accuracy(model, *data.flag_recall(1000, length, seed=12345))
-
-
-@pytest.mark.parametrize("seed", [1, 2])
-def test_08_lstm_and_gru_with_remembering_biases_learn_100_steps(seed):
-    assert _flag_recall_accuracy("lstm", 100, seed, forget_bias=5.0, input_bias=-3.0) >= 0.97
-    assert _flag_recall_accuracy("gru", 100, seed, update_bias=3.0) >= 0.97
-
-
-@pytest.mark.parametrize("seed", [1, 2])
-def test_08_the_rnn_fails_50_steps_on_other_seeds(seed):
-    assert _flag_recall_accuracy("rnn", 50, seed) < 0.3
-
-
-def test_08_with_forget_bias_1_success_at_50_steps_is_luck():
-    assert _flag_recall_accuracy("lstm", 50, 1, forget_bias=1.0) >= 0.99  # seed 0 (the notebook) stays at chance
 
 
 def test_08_the_forget_bias_sets_the_cell_state_memory():

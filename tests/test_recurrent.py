@@ -181,3 +181,12 @@ def test_spectral_radius_is_not_the_largest_singular_value():
     assert bptt.spectral_radius(W) == pytest.approx(0.9) and np.linalg.norm(W, 2) > 5
     with pytest.raises(ValueError, match="square"):
         bptt.spectral_radius(np.ones((2, 3)))
+
+
+def test_flag_recall_run_is_seeded_and_learns_a_short_lag():
+    from vgrad import train
+    first, again, other = (train.flag_recall_run("lstm", 5, seed=seed, steps=150, test_size=200, forget_bias=1.0)
+                           for seed in (3, 3, 4))
+    assert first[0].loss == again[0].loss and first[1] == again[1] >= 0.98
+    assert first[0].loss != other[0].loss  # the seed sets the run
+    assert first[0].steps < 150  # it stopped early: ten batches in a row all right

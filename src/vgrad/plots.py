@@ -307,16 +307,23 @@ def propagation_profile(q, g, q_star=None, chi1=None, title="Signal propagation"
     return fig
 
 
+def _colours(labels, colours):
+    """{label: colour}: ``colours`` where it names the label (one colour per model across figures), else the
+    palette in order."""
+    return {label: (colours or {}).get(label, PALETTE[k % len(PALETTE)]) for k, label in enumerate(labels)}
+
+
 def gradient_by_lag(curves, theory=None, panels=None, ylabel="‖∂L/∂h at lag‖ (log scale)",
-                    title="Gradient reaching back through time", theory_label="theory"):
+                    title="Gradient reaching back through time", theory_label="theory", colours=None):
     """Gradient against time lag (0 = the last step), one line per run; ``theory``: a dict of dashed lines
     with the same labels (named ``theory_label`` in the legend). ``panels`` groups labels into side-by-side
-    panels: {panel title: [labels]}."""
+    panels: {panel title: [labels]}. ``colours``: {label: colour}, to keep each model's colour from figure to
+    figure."""
     panels = panels or {title: list(curves)}
     fig, axes = _figure(ncols=len(panels), width=5.2 * len(panels) + 1.2, height=3.9)
     axes = np.atleast_1d(axes)
     for ax, (panel, labels) in zip(axes, panels.items()):
-        for colour, label in zip(PALETTE, labels):
+        for label, colour in _colours(labels, colours).items():
             values = np.asarray(curves[label], dtype=np.float64)
             ax.semilogy(np.where(values > 0, values, np.nan), color=colour, label=label)
             if theory and label in theory:
@@ -358,10 +365,12 @@ def sequence_runs(histories, clip=None, chance=None, title="Training a recurrent
     return fig
 
 
-def accuracy_curves(histories, smooth=10, chance=None, title="Batch accuracy while training"):
-    """Running mean of the batch accuracy against step, one line per run."""
+def accuracy_curves(histories, smooth=10, chance=None, title="Batch accuracy while training", colours=None):
+    """Running mean of the batch accuracy against step, one line per run; ``colours`` as in
+    ``gradient_by_lag``."""
     fig, ax = _figure()
-    for colour, (label, h) in zip(PALETTE, histories.items()):
+    for label, colour in _colours(histories, colours).items():
+        h = histories[label]
         acc = np.asarray(h.accuracy, dtype=np.float64)
         if len(acc) >= smooth:
             ax.plot(np.arange(smooth - 1, len(acc)), np.convolve(acc, np.ones(smooth) / smooth, mode="valid"),

@@ -1,14 +1,18 @@
 """Training loops: ``train`` (an ``MLP``, with diagnostics recorded) and ``train_sequence`` (a recurrent
-``SequenceClassifier`` on fresh batches of a task, with optional gradient clipping)."""
+``SequenceClassifier`` on fresh batches of a task, with optional gradient clipping); ``flag_recall_run``, one
+run of the memory task of notebooks 07 and 08."""
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import data
 from .diagnostics import Recorder, _loss_fn
 from .errors import InputError
 from .nn.losses import softmax_cross_entropy
 from .nn.optim import SGD, Adam
 from .nn.recurrent import clip_by_norm, global_norm
+from .nn.sequence import SequenceClassifier
 
 
 def accuracy(net, x, y):
@@ -98,3 +102,18 @@ def train_sequence(model, task, steps=400, optimizer=None, clip=None, batch_size
             if stop_at is not None and step + 1 >= window and np.mean(history.accuracy[-window:]) >= stop_at:
                 break
     return history
+
+
+def flag_recall_run(kind, length, seed=0, steps=200, hidden=32, dtype=np.float32, test_size=500, **gates):
+    """One run of the memory task: remember the flagged first symbol of ``length`` steps (``data.flag_recall``).
+
+    A ``SequenceClassifier(kind, 5, hidden, 4)`` with the cell options ``gates`` (forget_bias, input_bias,
+    update_bias, activation), in ``dtype``, trained by ``train_sequence``: Adam (lr 0.01), gradients clipped
+    to norm 1, fresh batches of 64, at most ``steps`` steps, stopping once 10 batches in a row are all right;
+    then tested on ``test_size`` new sequences (always the same ones: seed 12345). ``seed`` sets the weights
+    and the training batches. Returns (history, test accuracy).
+    """
+    model = SequenceClassifier(kind, 5, hidden, 4, seed=seed, dtype=dtype, **gates)
+    task = functools.partial(data.flag_recall, length=length)
+    history = train_sequence(model, task, steps=steps, optimizer=Adam(lr=1e-2), clip=1.0, seed=seed, stop_at=1.0)
+    return history, accuracy(model, *data.flag_recall(test_size, length, seed=12345))
