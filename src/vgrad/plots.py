@@ -13,9 +13,18 @@ PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F
 BOUND_STYLE = dict(color="#000000", linestyle="--", linewidth=1.2)
 
 
-def _figure(ncols=1, width=6.4, height=3.8):
-    fig, axes = plt.subplots(1, ncols, figsize=(width, height), layout="constrained")
+def _figure(ncols=1, width=6.4, height=3.8, sharey=False):
+    fig, axes = plt.subplots(1, ncols, figsize=(width, height), layout="constrained", sharey=sharey)
     return fig, axes
+
+
+def _decade_ticks(ax, most=10):
+    """Log-axis ticks at whole decades, every 1, 2, 5, 10 or 20 decades: at most ``most`` of them."""
+    low, high = (np.log10(v) for v in ax.get_ylim())
+    span = max(high - low, 1)
+    step = next((s for s in (1, 2, 5, 10, 20) if span / s <= most), 50)
+    ax.set_yticks(10.0 ** np.arange(np.ceil(low / step) * step, high + 1e-9, step))
+    ax.minorticks_off()
 
 
 def message_strength(keeps=(0.25, 0.9, 1.0, 1.1), people=50, title="A message passed along a line of people"):
@@ -320,7 +329,7 @@ def gradient_by_lag(curves, theory=None, panels=None, ylabel="‖∂L/∂h at la
     panels: {panel title: [labels]}. ``colours``: {label: colour}, to keep each model's colour from figure to
     figure."""
     panels = panels or {title: list(curves)}
-    fig, axes = _figure(ncols=len(panels), width=5.2 * len(panels) + 1.2, height=3.9)
+    fig, axes = _figure(ncols=len(panels), width=5.2 * len(panels) + 1.2, height=3.9, sharey=True)
     axes = np.atleast_1d(axes)
     for ax, (panel, labels) in zip(axes, panels.items()):
         for label, colour in _colours(labels, colours).items():
@@ -330,9 +339,11 @@ def gradient_by_lag(curves, theory=None, panels=None, ylabel="‖∂L/∂h at la
                 ax.semilogy(theory[label], color=colour, linestyle="--", linewidth=1.0)
         if theory and any(label in theory for label in labels):
             ax.plot([], [], color="#000000", linestyle="--", linewidth=1.0, label=f"dashed: {theory_label}")
-        ax.set(xlabel="time lag T − t (steps back from the end)", ylabel=ylabel, title=panel)
+        ax.set(xlabel="time lag T − t (steps back from the end)", title=panel)
         ax.legend(fontsize="small")
         ax.grid(True, which="major", alpha=0.3)
+    axes[0].set_ylabel(ylabel)  # the panels share their y axis: compare them at a glance
+    _decade_ticks(axes[0])
     if len(panels) > 1:
         fig.suptitle(title)
     return fig

@@ -166,7 +166,7 @@ def rnn_explorer():
 
     return w.interactive(
         update,
-        radius=w.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.05, description="spectral radius",
+        radius=w.FloatSlider(value=1.0, min=0.1, max=6.0, step=0.05, description="spectral radius",
                              continuous_update=False),
         length=w.IntSlider(value=100, min=5, max=300, step=5, description="length T", continuous_update=False),
         activation=w.Dropdown(options=["tanh", "linear", "relu", "sigmoid"], value="tanh", description="activation"),
