@@ -339,11 +339,10 @@ def gradient_by_lag(curves, theory=None, panels=None, ylabel="‖∂L/∂h at la
                 ax.semilogy(theory[label], color=colour, linestyle="--", linewidth=1.0)
         if theory and any(label in theory for label in labels):
             ax.plot([], [], color="#000000", linestyle="--", linewidth=1.0, label=f"dashed: {theory_label}")
-        ax.set(xlabel="time lag T − t (steps back from the end)", title=panel)
+        ax.set(xlabel="time lag T − t (steps back from the end)", ylabel=ylabel, title=panel)
         ax.legend(fontsize="small")
         ax.grid(True, which="major", alpha=0.3)
-    axes[0].set_ylabel(ylabel)  # the panels share their y axis: compare them at a glance
-    _decade_ticks(axes[0])
+    _decade_ticks(axes[0])  # the panels share their y axis: compare them at a glance
     if len(panels) > 1:
         fig.suptitle(title)
     return fig
