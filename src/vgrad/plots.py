@@ -11,6 +11,10 @@ from .nn.activations import get_activation
 #: Okabe & Ito (2008), "Color Universal Design".
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 BOUND_STYLE = dict(color="#000000", linestyle="--", linewidth=1.2)
+#: For lines that may coincide: each run gets a line style and a marker besides its colour.
+LINE_STYLES = [dict(linestyle="-", marker="o", markersize=4), dict(linestyle="--", marker="s", markersize=4),
+               dict(linestyle="-.", marker="^", markersize=5), dict(linestyle=":", marker="D", markersize=4),
+               dict(linestyle=(0, (5, 1, 1, 1)), marker="v", markersize=5)]
 
 
 def _figure(ncols=1, width=6.4, height=3.8, sharey=False):
@@ -170,15 +174,16 @@ def learning_curves(curves, smooth=10, reference=None, reference_label=None, tit
     ``reference``: a horizontal line, such as the loss of guessing uniformly (ln 10 for ten classes).
     """
     fig, ax = _figure()
-    for colour, (label, loss) in zip(PALETTE, curves.items()):
+    for k, (colour, (label, loss)) in enumerate(zip(PALETTE, curves.items())):
         loss = np.asarray(loss, dtype=np.float64)
         steps = np.arange(len(loss))
         ax.plot(steps, loss, color=colour, alpha=0.2, linewidth=0.8)
-        if len(loss) >= smooth:
-            ax.plot(steps[smooth - 1:], np.convolve(loss, np.ones(smooth) / smooth, mode="valid"),
-                    color=colour, label=label)
+        if len(loss) >= smooth:  # line styles and markers as well as colours: curves that coincide stay visible
+            smoothed = np.convolve(loss, np.ones(smooth) / smooth, mode="valid")
+            ax.plot(steps[smooth - 1:], smoothed, color=colour, label=label, zorder=3,
+                    **LINE_STYLES[k % len(LINE_STYLES)], markevery=(k * 7 % 40 + 5, 40))
     if reference is not None:
-        ax.axhline(reference, **BOUND_STYLE, label=reference_label)
+        ax.axhline(reference, color="#000000", linestyle=(0, (1, 3)), linewidth=1.0, label=reference_label, zorder=2)
     ax.set(xlabel="training step", ylabel="cross-entropy loss", title=title)
     ax.legend(fontsize="small")
     ax.grid(True, alpha=0.3)
