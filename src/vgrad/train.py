@@ -1,6 +1,7 @@
 """Training loops: ``train`` (an ``MLP``, with diagnostics recorded) and ``train_sequence`` (a recurrent
-``SequenceClassifier`` on fresh batches of a task, with optional gradient clipping); ``flag_recall_run``, one
-run of the memory task of notebooks 07 and 08."""
+``SequenceClassifier`` on fresh batches of a task, with optional gradient clipping); ``digits_run`` and
+``flag_recall_run``, whole experiments in one call (what ``vgrad.parallel.run_all`` needs to repeat them over
+seeds)."""
 import functools
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ from . import data
 from .diagnostics import Recorder, _loss_fn
 from .errors import InputError
 from .nn.losses import softmax_cross_entropy
+from .nn.mlp import MLP
 from .nn.optim import SGD, Adam
 from .nn.recurrent import clip_by_norm, global_norm
 from .nn.sequence import SequenceClassifier
@@ -102,6 +104,16 @@ def train_sequence(model, task, steps=400, optimizer=None, clip=None, batch_size
             if stop_at is not None and step + 1 >= window and np.mean(history.accuracy[-window:]) >= stop_at:
                 break
     return history
+
+
+def digits_run(sizes, activation, init, seed=0, steps=500, lr=0.01, momentum=0.0, batch_size=64, **options):
+    """A fresh ``MLP(sizes, activation, init, seed, **options)`` trained on the digits (standardised) by
+    ``train``, with SGD (``lr``, ``momentum``) for ``steps`` minibatches of ``batch_size`` drawn with ``seed``.
+    Returns (history, training accuracy)."""
+    x, y = data.digits()
+    net = MLP(sizes, activation=activation, init=init, seed=seed, **options)
+    history = train(net, x, y, optimizer=SGD(lr=lr, momentum=momentum), steps=steps, batch_size=batch_size, seed=seed)
+    return history, accuracy(net, x, y)
 
 
 def flag_recall_run(kind, length, seed=0, steps=200, hidden=32, dtype=np.float32, test_size=500, **gates):

@@ -99,10 +99,11 @@ def propagation_explorer():
     def update(activation, sigma_w, sigma_b):
         q, g = propagation.simulate(activation, sigma_w, sigma_b, depth=50, width=256, seed=0)
         c = theory.chi1(activation, sigma_w, sigma_b)
-        phase = "vanish" if c < 1 else "explode" if c > 1 else "hold"
+        # at chi_1 = 1 exactly (tanh with sigma_b = 0 and sigma_w = 1) the decay is a slow power law, not none
+        phase = "vanish" if c < 0.999 else "explode" if c > 1.001 else "critical"
         _show(plots.propagation_profile(q, g, theory.q_star(activation, sigma_w, sigma_b), c,
-                                        title=f"{activation}, σ_w = {sigma_w:.2f}, σ_b = {sigma_b:.2f}: "
-                                              f"χ₁ = {c:.3f}, gradients {phase}"))
+                                        title=f"{activation}, σ_w = {sigma_w:.2f}, σ_b = {sigma_b:.2f}: χ₁ = {c:.3f} "
+                                              f"({phase}); measured gradient² layer 1 / layer 50 = {g[0] / g[-1]:.1e}"))
 
     return w.interactive(
         update,
