@@ -1,6 +1,8 @@
 """run_all: the results of running the jobs one after another, in order, from worker processes or not."""
 import concurrent.futures
 import os
+import sys
+import types
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
@@ -41,3 +43,19 @@ def test_jobs_run_in_other_processes_with_one_blas_thread_each(monkeypatch):
     assert os.getpid() not in parallel.run_all(os.getpid, [{}] * 2, workers=2)
     assert parallel.run_all(os.getenv, [dict(key="OPENBLAS_NUM_THREADS")] * 2, workers=2) == ["1", "1"]
     assert os.environ["OPENBLAS_NUM_THREADS"] == "3"  # this process is left as it was
+
+
+def test_a_worker_that_dies_is_reported_and_this_process_lives_on():
+    with pytest.raises(BrokenProcessPool):
+        parallel.run_all(os._exit, [dict(status=3)] * 2, workers=2)
+    assert parallel.run_all(os.getpid, [{}], workers=1) == [os.getpid()]  # and the jobs were not re-run here
+
+
+def test_a_function_from_a_notebook_runs_here_with_a_warning(monkeypatch):
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))  # a kernel's: no __file__
+
+    def square(k):
+        return k * k
+    square.__module__ = "__main__"
+    with pytest.warns(UserWarning, match="defined in this notebook"):
+        assert parallel.run_all(square, [dict(k=k) for k in range(4)], workers=2) == [0, 1, 4, 9]
