@@ -157,10 +157,11 @@ def digit_images(images, labels, n=10):
 def grad_norms_by_layer(curves, title="Weight-gradient norm of each layer", ylabel="‖∂L/∂W‖ (log scale)"):
     """One line per network: a per-layer quantity against the layer, input side (1) on the left."""
     fig, ax = _figure()
-    for colour, (label, values) in zip(PALETTE, curves.items()):
+    for k, (label, values) in enumerate(curves.items()):  # styles and markers too: runs that coincide stay visible
         values = np.asarray(values, dtype=np.float64)
-        ax.semilogy(np.arange(1, len(values) + 1), np.where(values > 0, values, np.nan), "o-",
-                    color=colour, markersize=3, label=label)
+        ax.semilogy(np.arange(1, len(values) + 1), np.where(values > 0, values, np.nan),
+                    color=PALETTE[k % len(PALETTE)], label=label, markevery=(k % 2, 2),  # markers take turns
+                    **LINE_STYLES[k % len(LINE_STYLES)])
     ax.set(xlabel="layer (1 = input side)", ylabel=ylabel, title=title)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize="small")
@@ -168,10 +169,11 @@ def grad_norms_by_layer(curves, title="Weight-gradient norm of each layer", ylab
     return fig
 
 
-def learning_curves(curves, smooth=10, reference=None, reference_label=None, title="Training loss"):
+def learning_curves(curves, smooth=10, reference=None, reference_label=None, title="Training loss", log=False):
     """Loss against step, one line per run, as a running mean over ``smooth`` steps (raw values faint).
 
     ``reference``: a horizontal line, such as the loss of guessing uniformly (ln 10 for ten classes).
+    ``log``: a logarithmic loss axis, where losses from 0.01 to a spike of 20 are compared.
     """
     fig, ax = _figure()
     for k, (colour, (label, loss)) in enumerate(zip(PALETTE, curves.items())):
@@ -184,7 +186,9 @@ def learning_curves(curves, smooth=10, reference=None, reference_label=None, tit
                     **LINE_STYLES[k % len(LINE_STYLES)], markevery=(k * 7 % 40 + 5, 40))
     if reference is not None:
         ax.axhline(reference, color="#000000", linestyle=(0, (1, 3)), linewidth=1.0, label=reference_label, zorder=2)
-    ax.set(xlabel="training step", ylabel="cross-entropy loss", title=title)
+    ax.set(xlabel="training step", ylabel="cross-entropy loss" + (" (log scale)" if log else ""), title=title)
+    if log:
+        ax.set_yscale("log")
     ax.legend(fontsize="small")
     ax.grid(True, alpha=0.3)
     return fig
@@ -263,23 +267,35 @@ def activation_grid(names, lim=5.0, ncols=3):
 
 # ---- notebook 04: initialisation and signal propagation ---------------------------------------
 
-def spread_by_init(results, title="Signal through 50 layers, by initialisation"):
-    """Rows: activations; left, each hidden layer's activation std; right, each layer's gradient std
-    (dLoss/da). ``results``: {activation: {init label: (activation stds, gradient stds)}}."""
-    fig, axes = plt.subplots(len(results), 2, figsize=(10.0, 3.4 * len(results)), layout="constrained",
+def spread_by_init(results, title="Signal through 50 layers, by initialisation", zoom=("Xavier", "He")):
+    """Rows: activations; left, each hidden layer's activation std; middle, each layer's gradient std
+    (dLoss/da). ``results``: {activation: {init label: (activation stds, gradient stds)}}. Right: the runs named
+    in ``zoom`` again, forward (solid) and backward (dashed), on a scale of their own, since the other panels
+    span dozens of decades."""
+    fig, axes = plt.subplots(len(results), 3, figsize=(14.0, 3.6 * len(results)), layout="constrained",
                              squeeze=False)
     for row, (activation, by_init) in zip(axes, results.items()):
-        for colour, (label, (act_std, grad_std)) in zip(PALETTE, by_init.items()):
+        for k, (label, (act_std, grad_std)) in enumerate(by_init.items()):
+            colour, style = PALETTE[k % len(PALETTE)], LINE_STYLES[k % len(LINE_STYLES)]
             for ax, values in zip(row, (act_std, grad_std)):
                 values = np.asarray(values, dtype=np.float64)
-                ax.semilogy(np.arange(1, len(values) + 1), np.where(values > 0, values, np.nan),
-                            color=colour, label=label)
+                ax.semilogy(np.arange(1, len(values) + 1), np.where(values > 0, values, np.nan), label=label,
+                            color=colour, markevery=10, **style)
+            if label in zoom:
+                for values, line, part in ((act_std, "-", "forward"), (grad_std, "--", "backward")):
+                    values = np.asarray(values, dtype=np.float64)
+                    row[2].semilogy(np.arange(1, len(values) + 1), np.where(values > 0, values, np.nan),
+                                    color=colour, linestyle=line, marker=style["marker"], markevery=10,
+                                    label=f"{label}, {part}")
         row[0].set(ylabel="std of activations (log)", title=f"{activation}: forward")
         row[1].set(ylabel="std of ∂L/∂a (log)", title=f"{activation}: backward")
+        row[2].set(ylabel="std (log)", title=f"{activation}: {' and '.join(zoom)} only")
         for ax in row:
             ax.set_xlabel("layer (1 = input side)")
             ax.grid(True, which="major", alpha=0.3)
-        row[1].legend(fontsize="small")
+            ax.legend(fontsize="x-small")
+        for ax in row[:2]:
+            _decade_ticks(ax)
     fig.suptitle(title)
     return fig
 
