@@ -55,13 +55,17 @@ def depth_profile(depth, activation="sigmoid", init="xavier_normal", width=32, s
     return layer_grad_norms(net, x[:samples], y[:samples], loss="cross_entropy")
 
 
+def _first_and_last(g):
+    """A title with the magnitudes, not only their ratio: a ratio of 1 can hide two vanishing layers."""
+    return f"‖∂L/∂W‖ layer 1 {g[0]:.1e}, last layer {g[-1]:.1e} (ratio {g[0] / g[-1]:.1e})"
+
+
 def depth_explorer():
     """Per-layer gradient norms at initialisation: depth, activation and initialisation."""
 
     def update(depth, activation, init):
         g = depth_profile(depth, activation, init)
-        _show(plots.grad_norms_by_layer({f"{activation}, {init}": g},
-                                        title=f"layer 1 gets {g[0] / g[-1]:.1e} of the last layer's gradient"))
+        _show(plots.grad_norms_by_layer({f"{activation}, {init}": g}, title=_first_and_last(g)))
 
     inits = [("Xavier (normal)", "xavier_normal"), ("He (normal)", "he_normal"),
              ("N(0, 0.01²)", 0.01), ("N(0, 1)", 1.0)]
@@ -81,8 +85,7 @@ def activation_explorer():
         _show(plots.activation_and_derivative((activation,), shade_saturation=True))
         init = recommended_init(activation)
         g = depth_profile(depth, activation, init)
-        _show(plots.grad_norms_by_layer({f"{activation}, {init}": g},
-                                        title=f"{depth} hidden layers: layer 1 gets {g[0] / g[-1]:.1e} of the last"))
+        _show(plots.grad_norms_by_layer({f"{activation}, {init}": g}, title=f"{depth} hidden layers: {_first_and_last(g)}"))
 
     names = [n for n in ACTIVATIONS if n != "linear"]
     return w.interactive(
@@ -143,15 +146,16 @@ def residual_explorer():
             net.forward(x[:256])
         variance = np.array([h.var() for h in net.pre_activations])
         kind = f"residual, scale {scale:.2f}" if residual else "plain"
-        _show(plots.grad_norms_by_layer({kind: g}, title=f"{depth} blocks: layer 1 gets {g[0] / g[-1]:.1e} of the last"))
+        _show(plots.grad_norms_by_layer({kind: g}, title=f"{depth} blocks: {_first_and_last(g)}"))
         _show(plots.grad_norms_by_layer({kind: variance}, ylabel="variance of h (log scale)",
-                                        title=f"forward variance: {variance[0]:.2g} → {variance[-1]:.2g}"))
+                                        title=f"forward variance: {variance[0]:.2g} → {variance[-1]:.2g} "
+                                              f"(×{variance[-1] / variance[0]:.3g})"))
 
     return w.interactive(
         update,
         depth=w.IntSlider(value=30, min=1, max=100, description="blocks", continuous_update=False),
         residual=w.Checkbox(value=True, description="residual"),
-        scale=w.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05, description="branch scale", continuous_update=False),
+        scale=w.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.01, description="branch scale", continuous_update=False),
     )
 
 
