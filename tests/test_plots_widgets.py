@@ -31,6 +31,9 @@ FIGURES = {
                                                      theory={"a": np.ones(6)}, panels={"p": ["a"], "q": ["b"]}),
     "sequence_runs": lambda: plots.sequence_runs(_sequence_histories(), clip=1.0, chance=1.4),
     "accuracy_curves": lambda: plots.accuracy_curves(_sequence_histories(), chance=0.25),
+    "lstm_graph": plots.lstm_graph,
+    "gru_graph": plots.gru_graph,
+    "batch_norm_graph": plots.batch_norm_graph,
 }
 
 
@@ -58,7 +61,7 @@ def test_figures_return_a_labelled_figure(name):
     try:
         assert isinstance(fig, matplotlib.figure.Figure)
         for ax in fig.axes:
-            if ax.images or not ax.get_visible():  # a picture (a digit), not a chart
+            if ax.images or not ax.get_visible() or not ax.axison:  # a picture (a digit) or a diagram, not a chart
                 continue
             shared = fig.get_supxlabel() and fig.get_supylabel()  # small multiples label the figure once
             assert shared or (ax.get_xlabel() and ax.get_ylabel())

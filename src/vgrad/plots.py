@@ -412,3 +412,75 @@ def accuracy_curves(histories, smooth=10, chance=None, title="Batch accuracy whi
     ax.legend(fontsize="small")
     ax.grid(True, alpha=0.3)
     return fig
+
+
+# --- computational graphs, drawn beside the equations ----------------------------------------------------
+
+GRAPH_HIGHLIGHT = "#D55E00"
+
+
+def computation_graph(nodes, edges, title, highlight=(), note=None, size=(9.0, 4.2)):
+    """A computational graph: ``nodes`` {name: (x, y, label)} in axis units (0..1), ``edges`` [(from, to)],
+    the edges in ``highlight`` drawn thick and coloured (a path the text follows), ``note`` a line under it."""
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    ax.set(xlim=(0, 1), ylim=(0, 1), title=title)
+    ax.axis("off")
+    boxes = {}
+    for name, (x, y, label) in nodes.items():
+        on_path = any(name in edge for edge in highlight)
+        boxes[name] = ax.text(x, y, label, ha="center", va="center", fontsize="medium", zorder=3,
+                              bbox=dict(boxstyle="round,pad=0.35", fc="#FFFFFF" if not on_path else "#FBE3D6",
+                                        ec=GRAPH_HIGHLIGHT if on_path else "#333333"))
+    for a, b in edges:  # each arrow runs from the edge of one box to the edge of the next
+        hot = (a, b) in highlight
+        ax.annotate("", xy=nodes[b][:2], xytext=nodes[a][:2], zorder=2,
+                    arrowprops=dict(arrowstyle="-|>", patchA=boxes[a].get_bbox_patch(), patchB=boxes[b].get_bbox_patch(),
+                                    shrinkA=2, shrinkB=2, lw=2.6 if hot else 1.0,
+                                    color=GRAPH_HIGHLIGHT if hot else "#555555"))
+    if note:
+        ax.text(0.5, 0.01, note, ha="center", va="bottom", fontsize="small", color=GRAPH_HIGHLIGHT)
+    return fig
+
+
+def lstm_graph():
+    """The LSTM cell (notebook 08): the cell state's direct path from c_{t-1} to c_t highlighted."""
+    nodes = {"x": (0.05, 0.12, "$x_t$"), "h0": (0.05, 0.38, "$h_{t-1}$"), "c0": (0.05, 0.86, "$c_{t-1}$"),
+             "z": (0.24, 0.25, "$x_t W_x + h_{t-1} W_h + b$"),
+             "f": (0.42, 0.62, "$f_t = \\sigma$"), "i": (0.52, 0.42, "$i_t = \\sigma$"),
+             "g": (0.66, 0.28, "$g_t = \\tanh$"), "o": (0.80, 0.12, "$o_t = \\sigma$"),
+             "fc": (0.42, 0.86, "$\\odot$"), "ig": (0.66, 0.55, "$\\odot$"), "c1": (0.66, 0.86, "$+$"),
+             "tc": (0.82, 0.70, "$\\tanh$"), "h1": (0.94, 0.42, "$h_t = o_t \\odot \\tanh c_t$"),
+             "cout": (0.95, 0.86, "$c_t$")}
+    edges = [("x", "z"), ("h0", "z"), ("z", "f"), ("z", "i"), ("z", "g"), ("z", "o"), ("c0", "fc"), ("f", "fc"),
+             ("i", "ig"), ("g", "ig"), ("fc", "c1"), ("ig", "c1"), ("c1", "cout"), ("c1", "tc"), ("tc", "h1"),
+             ("o", "h1")]
+    return computation_graph(nodes, edges, "The LSTM cell", highlight={("c0", "fc"), ("fc", "c1"), ("c1", "cout")},
+                             note="along the highlighted path, ∂c_t/∂c_{t−1} = diag(f_t): no weight matrix, no tanh′")
+
+
+def batch_norm_graph():
+    """Batch normalisation of one feature over a batch (notebook 05): the division by sigma highlighted."""
+    nodes = {"x": (0.06, 0.5, "$a$ (batch)"), "mu": (0.28, 0.82, "$\\mu_B$ = mean"),
+             "var": (0.50, 0.82, "$\\sigma_B^2$ = variance"), "sub": (0.28, 0.5, "$a - \\mu_B$"),
+             "div": (0.55, 0.5, "$\\hat a = (a - \\mu_B)\\,/\\,\\sqrt{\\sigma_B^2 + \\epsilon}$"),
+             "y": (0.88, 0.5, "$y = \\gamma \\hat a + \\beta$"), "params": (0.88, 0.18, "$\\gamma, \\beta$ (learnt)")}
+    edges = [("x", "mu"), ("x", "sub"), ("mu", "sub"), ("x", "var"), ("mu", "var"), ("sub", "div"), ("var", "div"),
+             ("div", "y"), ("params", "y")]
+    return computation_graph(nodes, edges, "Batch normalisation, one feature", highlight={("var", "div")},
+                             note="backward, the gradient is divided by σ_B too (and the batch mean and spread are "
+                                  "projected out)", size=(9.0, 3.6))
+
+
+def gru_graph():
+    """The GRU cell (notebook 08): the direct path from h_{t-1} to h_t through the update gate highlighted."""
+    nodes = {"x": (0.05, 0.12, "$x_t$"), "h0": (0.05, 0.86, "$h_{t-1}$"),
+             "xz": (0.22, 0.12, "$x_t W_x + b_x$"), "hz": (0.22, 0.50, "$h_{t-1} W_h + b_h$"),
+             "z": (0.42, 0.62, "$z_t = \\sigma$"), "r": (0.42, 0.36, "$r_t = \\sigma$"),
+             "rh": (0.60, 0.36, "$r_t \\odot (h_{t-1} W_{hn} + b_{hn})$"), "n": (0.66, 0.12, "$n_t = \\tanh$"),
+             "zh": (0.58, 0.86, "$z_t \\odot h_{t-1}$"), "zn": (0.84, 0.36, "$(1 - z_t) \\odot n_t$"),
+             "sum": (0.84, 0.86, "$+$"), "h1": (0.96, 0.62, "$h_t$")}
+    edges = [("x", "xz"), ("h0", "hz"), ("xz", "z"), ("hz", "z"), ("xz", "r"), ("hz", "r"), ("r", "rh"), ("hz", "rh"),
+             ("rh", "n"), ("xz", "n"), ("h0", "zh"), ("z", "zh"), ("z", "zn"), ("n", "zn"), ("zh", "sum"),
+             ("zn", "sum"), ("sum", "h1")]
+    return computation_graph(nodes, edges, "The GRU cell", highlight={("h0", "zh"), ("zh", "sum"), ("sum", "h1")},
+                             note="along the highlighted path, ∂h_t/∂h_{t−1} = diag(z_t): no weight matrix")
