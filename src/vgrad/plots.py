@@ -22,6 +22,12 @@ def _figure(ncols=1, width=6.4, height=3.8, sharey=False):
     return fig, axes
 
 
+def _loggable(values):
+    """values as float64, with zeros and negatives as NaN: a gap on a log axis instead of an error."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.where(values > 0, values, np.nan)
+
+
 def _decade_ticks(ax, most=10):
     """Log-axis ticks at whole decades, every 1, 2, 5, 10 or 20 decades: at most ``most`` of them."""
     low, high = (np.log10(v) for v in ax.get_ylim())
@@ -130,7 +136,7 @@ def layer_gradients(curves, bound=None, title="Gradient reaching each unit of th
         zeros = int(np.sum(g == 0))
         if zeros:
             label += f" ({zeros} units underflowed to 0)"
-        ax.semilogy(np.arange(len(g)), np.where(g > 0, g, np.nan), "o-", color=colour, markersize=3, label=label)
+        ax.semilogy(np.arange(len(g)), _loggable(g), "o-", color=colour, markersize=3, label=label)
     if bound is not None:
         ax.semilogy(np.arange(len(bound)), bound, **BOUND_STYLE, label="sigmoid bound (|w|/4)$^{n-k}$")
     ax.set(xlabel="unit k (0 = input, right end = output)", ylabel="|∂h_n/∂h_k| (log scale)", title=title)
@@ -158,10 +164,8 @@ def grad_norms_by_layer(curves, title="Weight-gradient norm of each layer", ylab
     """One line per network: a per-layer quantity against the layer, input side (1) on the left."""
     fig, ax = _figure()
     for k, (label, values) in enumerate(curves.items()):  # styles and markers too: runs that coincide stay visible
-        values = np.asarray(values, dtype=np.float64)
-        ax.semilogy(np.arange(1, len(values) + 1), np.where(values > 0, values, np.nan),
-                    color=PALETTE[k % len(PALETTE)], label=label, markevery=(k % 2, 2),  # markers take turns
-                    **LINE_STYLES[k % len(LINE_STYLES)])
+        ax.semilogy(np.arange(1, len(values) + 1), _loggable(values), color=PALETTE[k % len(PALETTE)], label=label,
+                    markevery=(k % 2, 2), **LINE_STYLES[k % len(LINE_STYLES)])  # markers take turns
     ax.set(xlabel="layer (1 = input side)", ylabel=ylabel, title=title)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize="small")
@@ -176,14 +180,14 @@ def learning_curves(curves, smooth=10, reference=None, reference_label=None, tit
     ``log``: a logarithmic loss axis, where losses from 0.01 to a spike of 20 are compared.
     """
     fig, ax = _figure()
-    for k, (colour, (label, loss)) in enumerate(zip(PALETTE, curves.items())):
-        loss = np.asarray(loss, dtype=np.float64)
+    for k, (label, loss) in enumerate(curves.items()):
+        colour, loss = PALETTE[k % len(PALETTE)], np.asarray(loss, dtype=np.float64)
         steps = np.arange(len(loss))
         ax.plot(steps, loss, color=colour, alpha=0.2, linewidth=0.8)
         if len(loss) >= smooth:  # line styles and markers as well as colours: curves that coincide stay visible
             smoothed = np.convolve(loss, np.ones(smooth) / smooth, mode="valid")
             ax.plot(steps[smooth - 1:], smoothed, color=colour, label=label, zorder=3,
-                    **LINE_STYLES[k % len(LINE_STYLES)], markevery=(k * 7 % 40 + 5, 40))
+                    **LINE_STYLES[k % len(LINE_STYLES)], markevery=(k * 7 % 40 + 5, 40))  # each run's markers offset
     if reference is not None:
         ax.axhline(reference, color="#000000", linestyle=(0, (1, 3)), linewidth=1.0, label=reference_label, zorder=2)
     ax.set(xlabel="training step", ylabel="cross-entropy loss" + (" (log scale)" if log else ""), title=title)
@@ -275,17 +279,13 @@ def spread_by_init(results, title="Signal through 50 layers, by initialisation",
     fig, axes = plt.subplots(len(results), 3, figsize=(14.0, 3.6 * len(results)), layout="constrained",
                              squeeze=False)
     for row, (activation, by_init) in zip(axes, results.items()):
-        for k, (label, (act_std, grad_std)) in enumerate(by_init.items()):
+        for k, (label, stds) in enumerate(by_init.items()):
             colour, style = PALETTE[k % len(PALETTE)], LINE_STYLES[k % len(LINE_STYLES)]
-            for ax, values in zip(row, (act_std, grad_std)):
-                values = np.asarray(values, dtype=np.float64)
-                ax.semilogy(np.arange(1, len(values) + 1), np.where(values > 0, values, np.nan), label=label,
-                            color=colour, markevery=10, **style)
-            if label in zoom:
-                for values, line, part in ((act_std, "-", "forward"), (grad_std, "--", "backward")):
-                    values = np.asarray(values, dtype=np.float64)
-                    row[2].semilogy(np.arange(1, len(values) + 1), np.where(values > 0, values, np.nan),
-                                    color=colour, linestyle=line, marker=style["marker"], markevery=10,
+            for ax, values, line, part in zip(row, map(_loggable, stds), ("-", "--"), ("forward", "backward")):
+                layers = np.arange(1, len(values) + 1)
+                ax.semilogy(layers, values, label=label, color=colour, markevery=10, **style)
+                if label in zoom:
+                    row[2].semilogy(layers, values, color=colour, linestyle=line, marker=style["marker"], markevery=10,
                                     label=f"{label}, {part}")
         row[0].set(ylabel="std of activations (log)", title=f"{activation}: forward")
         row[1].set(ylabel="std of ∂L/∂a (log)", title=f"{activation}: backward")
@@ -325,7 +325,7 @@ def propagation_profile(q, g, q_star=None, chi1=None, title="Signal propagation"
     left.semilogy(layers, q, "o-", markersize=3, color=PALETTE[0], label="measured")
     if q_star is not None and q_star > 0:
         left.axhline(q_star, **BOUND_STYLE, label=f"q* = {q_star:.3g}")
-    right.semilogy(layers, np.where(g > 0, g, np.nan), "o-", markersize=3, color=PALETTE[1], label="measured")
+    right.semilogy(layers, _loggable(g), "o-", markersize=3, color=PALETTE[1], label="measured")
     if chi1 is not None:
         right.semilogy(layers, g[-1] * chi1 ** (len(g) - layers), **BOUND_STYLE, label=f"χ₁ = {chi1:.3g} per layer")
     left.set(xlabel="layer (1 = input side)", ylabel="variance of pre-activations q (log)", title="forward")
@@ -354,8 +354,7 @@ def gradient_by_lag(curves, theory=None, panels=None, ylabel="‖∂L/∂h at la
     axes = np.atleast_1d(axes)
     for ax, (panel, labels) in zip(axes, panels.items()):
         for label, colour in _colours(labels, colours).items():
-            values = np.asarray(curves[label], dtype=np.float64)
-            ax.semilogy(np.where(values > 0, values, np.nan), color=colour, label=label)
+            ax.semilogy(_loggable(curves[label]), color=colour, label=label)
             if theory and label in theory:
                 ax.semilogy(theory[label], color=colour, linestyle="--", linewidth=1.0)
         if theory and any(label in theory for label in labels):
