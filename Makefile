@@ -52,7 +52,7 @@ lab: $(VENV)/.installed-lab
 
 $(NBGRADER_VENV)/.installed: pyproject.toml | $(PY)
 	$(PYTHON) -m venv $(NBGRADER_VENV)
-	$(NBGRADER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "nbgrader>=0.9.6,<0.10" -e .
+	$(NBGRADER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "nbgrader>=0.9.6,<0.10" "ipykernel>=6.29,<7" -e .
 	@touch $@
 
 test: $(VENV)/.installed-test $(NBGRADER_VENV)/.installed
