@@ -1,6 +1,6 @@
 """Training loops: ``train`` (an ``MLP``, with diagnostics recorded) and ``train_sequence`` (a recurrent
-``SequenceClassifier`` on fresh batches of a task, with optional gradient clipping); ``digits_run`` and
-``flag_recall_run``, whole experiments in one call (what ``vgrad.parallel.run_all`` needs to repeat them over
+``SequenceClassifier`` on fresh batches of a task, with optional gradient clipping); ``digits_run``, ``fit_digits``
+and ``flag_recall_run``, whole experiments in one call (what ``vgrad.parallel.run_all`` needs to repeat them over
 seeds)."""
 import functools
 from dataclasses import dataclass, field
@@ -107,11 +107,17 @@ def train_sequence(model, task, steps=400, optimizer=None, clip=None, batch_size
 
 
 def digits_run(sizes, activation, init, seed=0, steps=500, lr=0.01, momentum=0.0, batch_size=64, **options):
-    """A fresh ``MLP(sizes, activation, init, seed, **options)`` trained on the digits (standardised) by
-    ``train``, with SGD (``lr``, ``momentum``) for ``steps`` minibatches of ``batch_size`` drawn with ``seed``.
-    Returns (history, training accuracy), the accuracy in evaluation mode (batch norm uses its running averages)."""
-    x, y = data.digits()
+    """A fresh ``MLP(sizes, activation, init, seed, **options)``, trained by ``fit_digits``.
+    Returns (history, training accuracy)."""
     net = MLP(sizes, activation=activation, init=init, seed=seed, **options)
+    return fit_digits(net, seed=seed, steps=steps, lr=lr, momentum=momentum, batch_size=batch_size)
+
+
+def fit_digits(net, seed=0, steps=500, lr=0.01, momentum=0.0, batch_size=64):
+    """``net`` trained on the digits (standardised) by ``train``, with SGD (``lr``, ``momentum``) for ``steps``
+    minibatches of ``batch_size`` drawn with ``seed``. Returns (history, training accuracy), the accuracy in
+    evaluation mode (batch norm uses its running averages)."""
+    x, y = data.digits()
     history = train(net, x, y, optimizer=SGD(lr=lr, momentum=momentum), steps=steps, batch_size=batch_size, seed=seed)
     net.training = False
     with np.errstate(over="ignore", invalid="ignore"):  # a network that training blew up scores at chance, silently
