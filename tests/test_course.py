@@ -110,6 +110,21 @@ def test_learner_notebooks_hold_no_solutions_and_no_outputs():
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
 
 
+def test_every_reading_is_folded_under_its_question():
+    """Learners predict before they read: each "What do you see?" answer sits in a closed <details> block, whose
+    markdown renders only with a blank line after </summary> and before </details>."""
+    questions = 0
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type == "markdown" and cell.source.startswith("**What do you see?**"):
+                questions += 1
+                first_line, _, rest = cell.source.partition("\n\n")
+                assert "<details>" not in first_line and rest.startswith(
+                    "<details>\n<summary>Our reading</summary>\n\n"), f"{path.name} cell {index}: fold the reading"
+                assert "\n\n</details>" in rest, f"{path.name} cell {index}: a blank line before </details>"
+    assert questions >= 50
+
+
 def test_stored_outputs_are_normalised():
     cell = nbformat.v4.new_code_cell("print('a'); print('b'); slider")
     cell.outputs = [
