@@ -124,16 +124,17 @@ def fit_digits(net, seed=0, steps=500, lr=0.01, momentum=0.0, batch_size=64):
         return history, accuracy(net, x, y)
 
 
-def flag_recall_run(kind, length, seed=0, steps=200, hidden=32, dtype=np.float32, test_size=500, **gates):
+def flag_recall_run(kind, length, seed=0, steps=200, hidden=32, dtype=np.float32, test_size=500, clip=1.0, **gates):
     """One run of the memory task: remember the flagged first symbol of ``length`` steps (``data.flag_recall``).
 
     A ``SequenceClassifier(kind, 5, hidden, 4)`` with the cell options ``gates`` (forget_bias, input_bias,
     update_bias, activation), in ``dtype``, trained by ``train_sequence``: Adam (lr 0.01), gradients clipped
-    to norm 1, fresh batches of 64, at most ``steps`` steps, stopping once 10 batches in a row are all right;
+    to norm ``clip`` (None: not clipped), fresh batches of 64, at most ``steps`` steps, stopping once 10 batches in
+    a row are all right;
     then tested on ``test_size`` new sequences (always the same ones: seed 12345). ``seed`` sets the weights
     and the training batches. Returns (history, test accuracy).
     """
     model = SequenceClassifier(kind, 5, hidden, 4, seed=seed, dtype=dtype, **gates)
     task = functools.partial(data.flag_recall, length=length)
-    history = train_sequence(model, task, steps=steps, optimizer=Adam(lr=1e-2), clip=1.0, seed=seed, stop_at=1.0)
+    history = train_sequence(model, task, steps=steps, optimizer=Adam(lr=1e-2), clip=clip, seed=seed, stop_at=1.0)
     return history, accuracy(model, *data.flag_recall(test_size, length, seed=12345))
