@@ -152,6 +152,55 @@ def test_diagnose_thresholds_on_made_up_histories():
         diagnostics.diagnose(diagnostics.History(activation="relu", every=1))
 
 
+#: Runs built for each verdict (200 steps of SGD on the digits), with what diagnose must say on every seed: the
+#: look-alikes of vanishing that an earlier diagnose confused with it, or called healthy.
+BUILT_RUNS = {
+    "learning rate too small": dict(sizes=[64] + [32] * 6 + [10], activation="relu", init="he_normal", lr=1e-5),
+    "vanishing": dict(sizes=[64] + [64] * 30 + [10], activation="relu", init="xavier_normal", lr=0.01, momentum=0.0),
+    "exploding": dict(sizes=[64] + [32] * 20 + [10], activation="tanh", init=2.5 / np.sqrt(32), lr=0.01),
+    "learning rate too large": dict(sizes=[64] + [32] * 6 + [10], activation="tanh", init="xavier_normal", lr=1.0),
+    "not sure": dict(sizes=[64] + [32] * 6 + [10], activation="elu", init="he_normal", lr=0.3),
+    "healthy": dict(sizes=[64] + [32] * 6 + [10], activation="tanh", init="xavier_normal", lr=0.05),
+}
+
+
+def _built(cfg, seed, digits):
+    x, y = digits
+    net = nn.MLP(cfg["sizes"], activation=cfg["activation"], init=cfg["init"], seed=seed)
+    with np.errstate(all="ignore"):
+        return train(net, x, y, optimizer=nn.SGD(lr=cfg["lr"], momentum=cfg.get("momentum", 0.9)), steps=200,
+                     seed=seed)
+
+
+@pytest.mark.parametrize("verdict", list(BUILT_RUNS))
+def test_diagnose_names_each_built_run_on_every_seed(verdict, digits):
+    for seed in (0, 1, 2):
+        d = diagnostics.diagnose(_built(BUILT_RUNS[verdict], seed, digits))
+        assert d.verdict == verdict, f"seed {seed}:\n{d}"
+        if verdict == "vanishing":  # a flat profile at a tiny level: the initialisation scale, not dead units
+            assert d.cause.startswith("the initialisation scale") and "every layer" in str(d)
+        if verdict == "exploding":
+            assert "chaotic phase" in str(d)
+        if verdict == "not sure":
+            assert d.candidates == ("dead units", "learning rate too large")
+
+
+def test_diagnose_reads_plain_numbers_from_any_framework(digits):
+    history = _built(BUILT_RUNS["learning rate too small"], 0, digits)
+    full = {"loss": history.loss, "grad_norms": history.grad_norms, "update_ratios": history.update_ratios,
+            "weight_norms": history.weight_norms, "activation": "relu",
+            **{k: history.stat(k) for k in ("dead", "saturated", "act_std")}}
+    assert diagnostics.diagnose(full).verdict == diagnostics.diagnose(history).verdict == "learning rate too small"
+    bare = {"loss": [2.3] * 10, "grad_norms": [[1e-6, 0.2]] * 10}  # only what every framework gives
+    assert diagnostics.diagnose(bare).verdict == "vanishing"
+    nan = {"loss": [2.3, 2.2, float("nan")], "grad_norms": [[0.1, 0.2]] * 3}
+    assert diagnostics.diagnose(nan).verdict == "exploding" and "at step 2" in str(diagnostics.diagnose(nan))
+    with pytest.raises(ValueError, match="one row per step"):
+        diagnostics.diagnose({"loss": [2.3] * 10, "grad_norms": [[0.1, 0.2]] * 9})
+    with pytest.raises(ValueError, match="'loss'"):
+        diagnostics.diagnose({"grad_norms": [[0.1]]})
+
+
 def test_accuracy():
     net = nn.MLP([2, 2], seed=0)
     net.layers[0].W[:] = np.eye(2)

@@ -91,8 +91,8 @@ def layer_stats(net):
 @dataclass
 class History:
     """What a ``Recorder`` kept. Per step: ``loss``, ``grad_norms`` and ``update_ratios`` (steps x L).
-    Every ``every`` steps (at ``record_steps``): ``stats`` (a list of ``layer_stats`` dicts) and
-    ``distance`` from the initial weights (records x L). ``diverged_at``: the first step whose loss or gradients were not finite, or None."""
+    Every ``every`` steps (at ``record_steps``): ``stats`` (a list of ``layer_stats`` dicts), ``distance``
+    from the initial weights and ``weight_norms`` ||W_l|| (records x L). ``diverged_at``: the first step whose loss or gradients were not finite, or None."""
 
     activation: str
     every: int
@@ -102,6 +102,7 @@ class History:
     record_steps: list = field(default_factory=list)
     stats: list = field(default_factory=list)
     distance: list = field(default_factory=list)
+    weight_norms: list = field(default_factory=list)
     diverged_at: int = None
 
     def stat(self, name):
@@ -139,6 +140,7 @@ class Recorder:
             h.stats.append(layer_stats(net))
             h.distance.append([float(np.linalg.norm(layer.W - w0) / n0) if n0 > 0 else float("nan")
                                for layer, w0, n0 in zip(net.layers, self._initial, self._initial_norms)])
+            h.weight_norms.append([float(np.linalg.norm(layer.W)) for layer in net.layers])
         self._before = [layer.W.copy() for layer in net.layers]
 
     def after_update(self):
@@ -171,95 +173,189 @@ def summary(history, window=5):
 
 # ---- the verdict --------------------------------------------------------------------------------
 
-#: Thresholds of ``diagnose``, each with the reason for its value.
+#: Thresholds of ``diagnose``, each with the reason for its value. The healthy runs of the course (notebook 02's
+#: mystery runs, ReLU/He and tanh/Xavier networks at learning rates 0.01-0.1) sit at gradient/weight ratios of
+#: 0.01-0.2 and update/weight ratios of 1e-3-2e-2 in every layer.
 THRESHOLDS = {
     "vanishing_ratio": (1e-2, "first-layer / last-layer weight-gradient norm below this: the input side "
                               "learns over 100 times more slowly than the output side"),
     "exploding_ratio": (1e2, "first-layer / last-layer weight-gradient norm above this"),
+    "gradient_level": (1e-3, "||dW|| / ||W|| below this in every layer: gradients ten times smaller than in the "
+                             "healthy runs' weakest layer, though the profile may look flat"),
     "update_low": (1e-5, "update/weight ratio below this: two orders below the ~1e-3 rule of thumb"),
+    "update_all_low": (1e-4, "update/weight ratio below this in every layer while the gradients are healthy: the "
+                             "learning rate, not the gradient, is small"),
     "update_high": (1e-1, "update/weight ratio above this: each step rewrites a tenth of the weights"),
     "dead": (0.5, "fraction of a layer's units that never fire on a batch"),
+    "saturated": (0.5, "median fraction of a saturating layer's unit-samples with f' under 10 % of its peak"),
+    "loss_rise": (2.0, "the loss's last steps above this many times its best, and above where it started"),
 }
+
+SHRINKING = "the initialisation scale: the signal shrinks through the layers"
 
 
 @dataclass
 class Diagnosis:
-    verdict: str  # "vanishing", "exploding", "dead units" or "healthy"
+    verdict: str  # vanishing, exploding, dead units, learning rate too small/large, healthy, or not sure
     evidence: list  # lines of text: which layers, which numbers, which thresholds
     numbers: dict
+    cause: str = None  # for vanishing and exploding: the likely source
+    candidates: tuple = ()  # for "not sure": the two problems the evidence does not separate
 
     def __str__(self):
-        return "\n".join([f"Verdict: {self.verdict.upper()}"] + [f"  - {line}" for line in self.evidence])
+        head = f"Verdict: {self.verdict.upper()}"
+        if self.cause:
+            head += f" (likely source: {self.cause})"
+        if self.candidates:
+            head += f" — {' or '.join(self.candidates)}"
+        return "\n".join([head] + [f"  - {line}" for line in self.evidence])
 
     def _repr_pretty_(self, printer, cycle):
         printer.text(str(self))
 
 
-def diagnose(history, window=5):
-    """Read a training ``History`` and name the problem, with the evidence.
+def _as_history(run):
+    """A ``History``, or a dict of plain per-step and per-layer numbers from any framework: ``loss`` (steps),
+    ``grad_norms`` (steps x layers, input side first), optionally ``update_ratios`` (steps x layers),
+    ``weight_norms`` (records x layers), ``dead``, ``saturated``, ``act_std`` (records x hidden layers) and
+    ``activation`` (its name)."""
+    if isinstance(run, History):
+        return run
+    if not isinstance(run, dict) or "loss" not in run or "grad_norms" not in run:
+        raise InputError("diagnose reads a History (from a Recorder, or train's result) or a dict with at least "
+                         "'loss' (one number per step) and 'grad_norms' (one row per step, one column per layer)")
+    grads = np.asarray(run["grad_norms"], dtype=float)
+    if grads.ndim != 2 or len(grads) != len(run["loss"]):
+        raise InputError(f"grad_norms must have one row per step of loss ({len(run['loss'])}) and one column per "
+                         f"layer; got shape {grads.shape}")
+    loss = [float(v) for v in run["loss"]]
+    bad = next((i for i, (v, g) in enumerate(zip(loss, grads)) if not (np.isfinite(v) and np.all(np.isfinite(g)))),
+               None)
+    history = History(activation=str(run.get("activation", "unknown")), every=1, loss=loss,
+                      grad_norms=grads.tolist(), update_ratios=np.asarray(run.get("update_ratios", []), float).tolist(),
+                      weight_norms=np.asarray(run.get("weight_norms", []), float).tolist(), diverged_at=bad)
+    hidden = {k: np.asarray(run[k], dtype=float) for k in ("dead", "saturated", "act_std") if k in run}
+    records = min((len(v) for v in hidden.values()), default=0)
+    history.stats = [{k: v[i] for k, v in hidden.items()} for i in range(records)]
+    return history
 
-    Uses the last ``window`` records (or steps): the ratio of the first layer's weight-gradient
-    norm to the last layer's, the update/weight ratios of the first and the last layer, the dead
-    fraction of every hidden layer, and whether the loss stayed finite. See ``THRESHOLDS``.
+
+def _median_last(rows, window):
+    rows = np.array(rows[-window:], dtype=float)
+    rows = rows[np.all(np.isfinite(rows), axis=1)] if rows.ndim == 2 else rows[:0]
+    return np.median(rows, axis=0) if len(rows) else None
+
+
+def diagnose(run, window=5):
+    """Read a training run and name its problem, with the evidence and the threshold behind each step.
+
+    ``run``: a ``History`` or a dict of per-layer numbers from any framework (see ``_as_history``). Reads the last
+    ``window`` steps (or records): the first-to-last profile of the weight-gradient norms and their level against the
+    weights (||dW|| / ||W||), the update/weight ratios of every layer, the dead and saturated fractions, the forward
+    signal's spread, the loss curve and non-finite values. See ``THRESHOLDS``. Verdicts: exploding, dead units,
+    vanishing (with its likely source: saturation, the initialisation scale, or the activation's own derivative),
+    learning rate too large, learning rate too small, healthy — or not sure, naming the two candidates.
     """
+    history = _as_history(run)
     if not history.loss:
         raise InputError("the history is empty: train for at least one step with a Recorder")
     t = {k: v for k, (v, _) in THRESHOLDS.items()}
-    evidence, numbers, problems = [], {}, []
+    evidence, numbers, problems, causes = [], {}, [], {}
+
+    def found(problem, line, cause=None):
+        if problem not in problems:
+            problems.append(problem)
+        evidence.append(line)
+        if cause:
+            causes.setdefault(problem, cause)
 
     if history.diverged_at is not None:
-        problems.append("exploding")
-        evidence.append(f"the loss or the gradients stopped being finite (NaN or inf) at step {history.diverged_at}")
+        found("exploding", f"the loss or the gradients stopped being finite (NaN or inf) at step {history.diverged_at}",
+              "the signal or the steps grew without bound")
 
-    grads = np.array(history.grad_norms[-window:])
-    grads = grads[np.all(np.isfinite(grads), axis=1)]
-    ups = np.array(history.update_ratios[-window:]) if history.update_ratios else np.zeros((0, history.layers))
-    if len(grads):
-        g = np.median(grads, axis=0)
+    stats = history.stats[-window:]
+    sat = np.median([s["saturated"] for s in stats], axis=0) if stats and "saturated" in stats[0] else None
+    dead = np.median([s["dead"] for s in stats], axis=0) if stats and "dead" in stats[0] else None
+    spread = np.asarray(stats[-1]["act_std"]) if stats and "act_std" in stats[0] else None
+    saturating = history.activation in ("sigmoid", "tanh")
+    saturated = saturating and sat is not None and len(sat) and np.median(sat) > t["saturated"]
+
+    g = _median_last(history.grad_norms, window)
+    w = np.array(history.weight_norms[-1], dtype=float) if history.weight_norms else None
+    level = g / w if g is not None and w is not None and np.all(w > 0) else None
+    if g is not None:
         ratio = g[0] / max(g[-1], 1e-300)
         numbers["grad_ratio_first_last"] = ratio
         per_layer = ", ".join(f"{v:.1e}" for v in g)
+        if level is not None:
+            numbers["grad_level"] = level
         if ratio < t["vanishing_ratio"]:
-            problems.append("vanishing")
-            evidence.append(f"weight-gradient norm of layer 1 is {ratio:.1e} times that of layer {len(g)} "
-                            f"(threshold {t['vanishing_ratio']:.0e}); per layer, input side first: {per_layer}")
+            cause = ("saturation" if saturated else "the sigmoid's own derivative, at most 1/4 per layer"
+                     if history.activation == "sigmoid" else "the initialisation scale: weights too small")
+            found("vanishing", f"weight-gradient norm of layer 1 is {ratio:.1e} times that of layer {len(g)} "
+                               f"(threshold {t['vanishing_ratio']:.0e}); per layer, input side first: {per_layer}", cause)
         elif ratio > t["exploding_ratio"]:
-            problems.append("exploding")
-            evidence.append(f"weight-gradient norm of layer 1 is {ratio:.1e} times that of layer {len(g)} "
-                            f"(threshold {t['exploding_ratio']:.0e}); per layer, input side first: {per_layer}")
+            found("exploding", f"weight-gradient norm of layer 1 is {ratio:.1e} times that of layer {len(g)} "
+                               f"(threshold {t['exploding_ratio']:.0e}); per layer, input side first: {per_layer}",
+                  "weights too large for the depth")
+        elif saturated and ratio > 1:
+            found("exploding", f"the gradient grows towards the input (layer 1 gets {ratio:.1f} times the last "
+                               f"layer's) while most {history.activation} units are saturated (median "
+                               f"{np.median(sat):.0%}, threshold {t['saturated']:.0%}): the chaotic phase of "
+                               f"notebook 04; per layer: {per_layer}", "weights too large for the activation: the chaotic phase")
         else:
             evidence.append(f"weight-gradient norms from layer 1 to layer {len(g)} stay within a factor "
-                            f"{max(ratio, 1 / ratio):.1e}: {per_layer}")
-    if len(ups):
-        u = np.median(ups, axis=0)
+                            f"{max(ratio, 1 / max(ratio, 1e-300)):.1e}: {per_layer}")
+        if level is not None and np.all(level > 0) and np.max(level) < t["gradient_level"]:
+            collapse = (f"; the forward signal's spread falls from {spread[0]:.1e} to {spread[-1]:.1e}"
+                        if spread is not None and len(spread) else "")
+            found("vanishing", f"||dW|| / ||W|| is below {t['gradient_level']:.0e} in every layer (largest "
+                               f"{np.max(level):.1e}): the profile may look flat, but its level is tiny{collapse}",
+                  SHRINKING)
+    u = _median_last(history.update_ratios, window)
+    if u is not None:
         numbers["update_ratio_first"], numbers["update_ratio_last"] = u[0], u[-1]
         line = f"update/weight ratio: layer 1 {u[0]:.1e}, layer {len(u)} {u[-1]:.1e} (rule of thumb ~1e-3)"
-        if u[0] < t["update_low"]:
-            line += f"; layer 1 is below {t['update_low']:.0e}: its weights barely change"
-            if "vanishing" not in problems and "exploding" not in problems:
-                problems.append("vanishing")
-        if np.max(u) > t["update_high"]:
-            line += f"; layer {int(np.argmax(u)) + 1} is above {t['update_high']:.0e}: steps too large"
-            if "exploding" not in problems:
-                problems.append("exploding")
-        evidence.append(line)
-    if history.stats:
-        dead = np.median(history.stat("dead")[-window:], axis=0)
+        healthy_level = level is not None and np.min(level) >= t["gradient_level"]
+        if np.max(u) < t["update_all_low"] and (healthy_level or level is None and g is not None
+                                                 and t["vanishing_ratio"] <= numbers["grad_ratio_first_last"]):
+            found("learning rate too small", line + f"; every layer is below {t['update_all_low']:.0e} while the "
+                  "gradients are of a healthy size" + (f" (||dW|| / ||W|| at least {np.min(level):.1e})"
+                                                       if healthy_level else "") + ": the steps, not the gradients, are small")
+        elif u[0] < t["update_low"] and not problems:
+            found("vanishing", line + f"; layer 1 is below {t['update_low']:.0e}: its weights barely change",
+                  "the initialisation scale: weights too small")
+        elif np.max(u) > t["update_high"] and "exploding" not in problems:
+            found("exploding", line + f"; layer {int(np.argmax(u)) + 1} is above {t['update_high']:.0e}: steps too large",
+                  "steps too large")
+        else:
+            evidence.append(line)
+    if dead is not None:
         numbers["dead_fraction"] = dead
         bad = [f"layer {i + 1}: {d:.0%}" for i, d in enumerate(dead) if d > t["dead"]]
-        if bad:
-            problems.append("dead units")
-            evidence.append(f"over {t['dead']:.0%} of the units never fire in: " + ", ".join(bad))
-        sat = np.median(history.stat("saturated")[-window:], axis=0)
+        if bad and causes.get("vanishing") != SHRINKING:  # units off because the signal died away: not the cause
+            found("dead units", f"over {t['dead']:.0%} of the units never fire in: " + ", ".join(bad))
+    if sat is not None:
         numbers["saturated_fraction"] = sat
         what = "inactive (ReLU: f' = 0)" if history.activation == "relu" else "saturated (f' < 10% of its peak)"
         evidence.append(f"{what} fraction per hidden layer: " + ", ".join(f"{s:.0%}" for s in sat))
-    loss = np.array(history.loss)
-    if len(loss) >= 2 * window:
+    loss = np.array(history.loss, dtype=float)
+    finite = loss[np.isfinite(loss)]
+    if len(loss) >= 2 * window and len(finite):
         first, last = np.mean(loss[:window]), np.mean(loss[-window:])
         numbers["loss_first"], numbers["loss_last"] = first, last
-        evidence.append(f"loss (mean of {window} steps) {first:.4g} at the start, {last:.4g} at the end")
+        line = f"loss (mean of {window} steps) {first:.4g} at the start, {last:.4g} at the end"
+        best = np.min(finite)
+        if history.diverged_at is None and last > t["loss_rise"] * best and last > first:
+            found("learning rate too large", line + f"; it had reached {best:.4g} and rose again, over "
+                  f"{t['loss_rise']:g} times its best: steps that overshoot")
+        else:
+            evidence.append(line)
 
-    order = ["exploding", "dead units", "vanishing"]
+    if "learning rate too large" in problems:  # finite, but far above its best: large updates, saturation or chaos
+        if "dead units" in problems:             # are its symptoms; units that died may be its work, or a bias's
+            return Diagnosis("not sure", evidence, numbers, candidates=("dead units", "learning rate too large"))
+        return Diagnosis("learning rate too large", evidence, numbers, cause="steps that overshoot")
+    order = ["exploding", "dead units", "vanishing", "learning rate too small"]
     verdict = next((p for p in order if p in problems), "healthy")
-    return Diagnosis(verdict, evidence, numbers)
+    return Diagnosis(verdict, evidence, numbers, cause=causes.get(verdict))
