@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import InputError
-from .nn.activations import max_derivative
+from .nn.activations import ACTIVATIONS, max_derivative
 from .nn.losses import LOSSES
 
 SATURATION = 0.1  # f'(a) below this fraction of the activation's largest derivative
@@ -185,6 +185,8 @@ THRESHOLDS = {
     "update_low": (1e-5, "update/weight ratio below this: two orders below the ~1e-3 rule of thumb"),
     "update_all_low": (1e-4, "update/weight ratio below this in every layer while the gradients are healthy: the "
                              "learning rate, not the gradient, is small"),
+    "update_saturated": (5e-4, "layer 1's update/weight ratio below this while most units are saturated: a third "
+                               "of the healthy runs' smallest (1.6e-3)"),
     "update_high": (1e-1, "update/weight ratio above this: each step rewrites a tenth of the weights"),
     "dead": (0.5, "fraction of a layer's units that never fire on a batch"),
     "saturated": (0.5, "median fraction of a saturating layer's unit-samples with f' under 10 % of its peak"),
@@ -214,27 +216,62 @@ class Diagnosis:
         printer.text(str(self))
 
 
+def _table(run, name, rows=None, columns=None):
+    """run[name] as a float array of ``rows`` x ``columns`` (either may be None: any), or a clear InputError."""
+    try:
+        table = np.asarray(run[name], dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a table of numbers, one row per step (or record), one column per layer; "
+                         f"got {str(run[name])[:60]!r}") from None
+    if table.ndim != 2 or rows is not None and len(table) != rows or columns is not None and table.shape[1] != columns:
+        want = f"{'?' if rows is None else rows} x {'?' if columns is None else columns}"
+        raise InputError(f"{name} must be a table of {want} numbers (rows: steps or records; columns: layers); "
+                         f"got shape {table.shape}")
+    return table
+
+
 def _as_history(run):
     """A ``History``, or a dict of plain per-step and per-layer numbers from any framework: ``loss`` (steps),
     ``grad_norms`` (steps x layers, input side first), optionally ``update_ratios`` (steps x layers),
-    ``weight_norms`` (records x layers), ``dead``, ``saturated``, ``act_std`` (records x hidden layers) and
-    ``activation`` (its name)."""
+    ``weight_norms`` (records x layers), ``dead`` and ``saturated`` (fractions) and ``act_std`` (records x hidden
+    layers, the layers before the output), and ``activation`` (its name)."""
     if isinstance(run, History):
         return run
     if not isinstance(run, dict) or "loss" not in run or "grad_norms" not in run:
         raise InputError("diagnose reads a History (from a Recorder, or train's result) or a dict with at least "
                          "'loss' (one number per step) and 'grad_norms' (one row per step, one column per layer)")
-    grads = np.asarray(run["grad_norms"], dtype=float)
-    if grads.ndim != 2 or len(grads) != len(run["loss"]):
-        raise InputError(f"grad_norms must have one row per step of loss ({len(run['loss'])}) and one column per "
-                         f"layer; got shape {grads.shape}")
-    loss = [float(v) for v in run["loss"]]
+    if isinstance(run["loss"], (list, tuple)) and any(v is None for v in run["loss"]):
+        raise InputError(f"loss must be a list of numbers, one per step; step {list(run['loss']).index(None)} is None")
+    try:
+        loss = np.asarray(run["loss"], dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"loss must be a list of numbers, one per step; got {str(run['loss'])[:60]!r}") from None
+    if loss.ndim != 1:
+        raise InputError(f"loss must be a list of numbers, one per step; got shape {loss.shape}")
+    if not len(loss):
+        raise InputError("the history is empty: give at least one step's loss and gradient norms")
+    grads = _table(run, "grad_norms", rows=len(loss))
+    layers = grads.shape[1]
+    tables = {name: _table(run, name, rows=len(loss) if name == "update_ratios" else None,
+                           columns=layers if name in ("update_ratios", "weight_norms") else max(layers - 1, 1))
+              for name in ("update_ratios", "weight_norms", "dead", "saturated", "act_std") if name in run}
+    for name in ("grad_norms", "update_ratios", "weight_norms", "act_std"):
+        table = grads if name == "grad_norms" else tables.get(name)
+        if table is not None and np.any(table[np.isfinite(table)] < 0):
+            raise InputError(f"{name} are norms: none can be negative")
+    for name in ("dead", "saturated"):
+        if name in tables and np.any((tables[name] < 0) | (tables[name] > 1)):
+            raise InputError(f"{name} must be fractions between 0 and 1 (10 % is 0.1)")
+    activation = str(run.get("activation", "unknown")).lower()
+    if activation != "unknown" and activation not in ACTIVATIONS:
+        raise InputError(f"unknown activation {run['activation']!r}; give one of {', '.join(sorted(ACTIVATIONS))}"
+                         " or leave it out")
     bad = next((i for i, (v, g) in enumerate(zip(loss, grads)) if not (np.isfinite(v) and np.all(np.isfinite(g)))),
                None)
-    history = History(activation=str(run.get("activation", "unknown")), every=1, loss=loss,
-                      grad_norms=grads.tolist(), update_ratios=np.asarray(run.get("update_ratios", []), float).tolist(),
-                      weight_norms=np.asarray(run.get("weight_norms", []), float).tolist(), diverged_at=bad)
-    hidden = {k: np.asarray(run[k], dtype=float) for k in ("dead", "saturated", "act_std") if k in run}
+    history = History(activation=activation, every=1, loss=loss.tolist(), grad_norms=grads.tolist(),
+                      update_ratios=tables.get("update_ratios", np.zeros((0, layers))).tolist(),
+                      weight_norms=tables.get("weight_norms", np.zeros((0, layers))).tolist(), diverged_at=bad)
+    hidden = {k: tables[k] for k in ("dead", "saturated", "act_std") if k in tables}
     records = min((len(v) for v in hidden.values()), default=0)
     history.stats = [{k: v[i] for k, v in hidden.items()} for i in range(records)]
     return history
@@ -253,9 +290,11 @@ def diagnose(run, window=5):
     ``window`` steps (or records): the first-to-last profile of the weight-gradient norms and their level against the
     weights (||dW|| / ||W||), the update/weight ratios of every layer, the dead and saturated fractions, the forward
     signal's spread, the loss curve and non-finite values. See ``THRESHOLDS``. Verdicts: exploding, dead units,
-    vanishing (with its likely source: saturation, the initialisation scale, or the activation's own derivative),
+    vanishing (with its likely source: saturation, the initialisation scale, or the sigmoid's own derivative),
     learning rate too large, learning rate too small, healthy — or not sure, naming the two candidates.
     """
+    if not (isinstance(window, (int, np.integer)) and not isinstance(window, bool) and window >= 1):
+        raise InputError(f"window must be a whole number of steps >= 1; got {window!r}")
     history = _as_history(run)
     if not history.loss:
         raise InputError("the history is empty: train for at least one step with a Recorder")
@@ -269,62 +308,99 @@ def diagnose(run, window=5):
         if cause:
             causes.setdefault(problem, cause)
 
+    loss = np.array(history.loss, dtype=float)
+    finite = loss[np.isfinite(loss)]
+    start = np.mean(loss[:window]) if np.all(np.isfinite(loss[:window])) else float("nan")
+    improved = len(finite) > window and np.min(finite) < 0.8 * start  # the loss fell a fifth below its start
     if history.diverged_at is not None:
-        found("exploding", f"the loss or the gradients stopped being finite (NaN or inf) at step {history.diverged_at}",
-              "the signal or the steps grew without bound")
+        if history.diverged_at >= 10 and improved:
+            found("learning rate too large", f"the loss fell from {start:.4g} to {np.min(finite):.4g}, then stopped "
+                  f"being finite (NaN or inf) at step {history.diverged_at}: steps that overshoot, not a network "
+                  "that could not start")
+        else:
+            found("exploding", f"the loss or the gradients stopped being finite (NaN or inf) at step "
+                               f"{history.diverged_at}", "the signal or the steps grew without bound")
 
     stats = history.stats[-window:]
     sat = np.median([s["saturated"] for s in stats], axis=0) if stats and "saturated" in stats[0] else None
     dead = np.median([s["dead"] for s in stats], axis=0) if stats and "dead" in stats[0] else None
-    spread = np.asarray(stats[-1]["act_std"]) if stats and "act_std" in stats[0] else None
-    saturating = history.activation in ("sigmoid", "tanh")
-    saturated = saturating and sat is not None and len(sat) and np.median(sat) > t["saturated"]
+    spread = np.asarray(stats[-1]["act_std"], dtype=float) if stats and "act_std" in stats[0] else None
+    saturated = (history.activation in ("sigmoid", "tanh") and sat is not None and len(sat) > 0
+                 and np.median(sat) > t["saturated"])
+    shrinks = (spread is not None and len(spread) > 1 and 0 < spread[-1] < 1e-2 * spread[0]
+               and (dead is None or dead[0] <= t["dead"]))  # alive at the bottom, fading (not cut off) on the way up
+    grows = spread is not None and len(spread) > 1 and spread[0] > 0 and spread[-1] > 1e2 * spread[0]
+
+    def vanishing_source():
+        if saturated:
+            return "saturation"
+        if shrinks:
+            return SHRINKING
+        if history.activation == "sigmoid":
+            return "the sigmoid's own derivative, at most 1/4 per layer"
+        return "the initialisation scale: weights too small"
 
     g = _median_last(history.grad_norms, window)
     w = np.array(history.weight_norms[-1], dtype=float) if history.weight_norms else None
     level = g / w if g is not None and w is not None and np.all(w > 0) else None
     if g is not None:
-        ratio = g[0] / max(g[-1], 1e-300)
+        ratio = g[0] / g[-1] if g[-1] > 0 else (1.0 if g[0] == 0 else np.inf)
         numbers["grad_ratio_first_last"] = ratio
         per_layer = ", ".join(f"{v:.1e}" for v in g)
         if level is not None:
             numbers["grad_level"] = level
-        if ratio < t["vanishing_ratio"]:
-            cause = ("saturation" if saturated else "the sigmoid's own derivative, at most 1/4 per layer"
-                     if history.activation == "sigmoid" else "the initialisation scale: weights too small")
+        if ratio < t["vanishing_ratio"] or g[-1] == 0 and g[0] == 0:
             found("vanishing", f"weight-gradient norm of layer 1 is {ratio:.1e} times that of layer {len(g)} "
-                               f"(threshold {t['vanishing_ratio']:.0e}); per layer, input side first: {per_layer}", cause)
+                               f"(threshold {t['vanishing_ratio']:.0e}); per layer, input side first: {per_layer}",
+                  vanishing_source())
         elif ratio > t["exploding_ratio"]:
             found("exploding", f"weight-gradient norm of layer 1 is {ratio:.1e} times that of layer {len(g)} "
                                f"(threshold {t['exploding_ratio']:.0e}); per layer, input side first: {per_layer}",
                   "weights too large for the depth")
-        elif saturated and ratio > 1:
+        elif saturated and ratio > 3:
             found("exploding", f"the gradient grows towards the input (layer 1 gets {ratio:.1f} times the last "
                                f"layer's) while most {history.activation} units are saturated (median "
                                f"{np.median(sat):.0%}, threshold {t['saturated']:.0%}): the chaotic phase of "
                                f"notebook 04; per layer: {per_layer}", "weights too large for the activation: the chaotic phase")
+        elif saturated and not improved:
+            found("vanishing", f"most {history.activation} units are saturated (median {np.median(sat):.0%}, "
+                               f"threshold {t['saturated']:.0%}) and the loss has not fallen a fifth below its "
+                               f"start: little gradient passes, whatever the profile; per layer: {per_layer}",
+                  "saturation")
         else:
-            evidence.append(f"weight-gradient norms from layer 1 to layer {len(g)} stay within a factor "
-                            f"{max(ratio, 1 / max(ratio, 1e-300)):.1e}: {per_layer}")
+            evidence.append(f"weight-gradient norms of layer 1 and layer {len(g)} are within a factor "
+                            f"{max(ratio, 1 / ratio):.1e} of each other; per layer: {per_layer}")
         if level is not None and np.all(level > 0) and np.max(level) < t["gradient_level"]:
-            collapse = (f"; the forward signal's spread falls from {spread[0]:.1e} to {spread[-1]:.1e}"
-                        if spread is not None and len(spread) else "")
+            fade = (f"; the forward signal's spread falls from {spread[0]:.1e} to {spread[-1]:.1e}" if shrinks else "")
             found("vanishing", f"||dW|| / ||W|| is below {t['gradient_level']:.0e} in every layer (largest "
-                               f"{np.max(level):.1e}): the profile may look flat, but its level is tiny{collapse}",
-                  SHRINKING)
-    u = _median_last(history.update_ratios, window)
+                               f"{np.max(level):.1e}): the profile may look flat, but its level is tiny{fade}",
+                  vanishing_source())
+    if grows:
+        found("exploding", f"the forward signal's spread grows from {spread[0]:.1e} in layer 1 to {spread[-1]:.1e} "
+                           f"in layer {len(spread)}: each layer enlarges it", "weights too large: the signal grows")
+    if history.update_ratios and np.asarray(history.update_ratios).ndim == 2:
+        u = _median_last(history.update_ratios, window)
+        if u is None:
+            evidence.append("no update/weight ratio of the last steps is a finite number in every layer: not read")
+    else:
+        u = None
     if u is not None:
         numbers["update_ratio_first"], numbers["update_ratio_last"] = u[0], u[-1]
         line = f"update/weight ratio: layer 1 {u[0]:.1e}, layer {len(u)} {u[-1]:.1e} (rule of thumb ~1e-3)"
         healthy_level = level is not None and np.min(level) >= t["gradient_level"]
-        if np.max(u) < t["update_all_low"] and (healthy_level or level is None and g is not None
-                                                 and t["vanishing_ratio"] <= numbers["grad_ratio_first_last"]):
+        flat = g is not None and t["vanishing_ratio"] <= numbers["grad_ratio_first_last"] <= t["exploding_ratio"]
+        if np.max(u) < t["update_all_low"] and flat and (healthy_level or level is None) and "vanishing" not in problems:
             found("learning rate too small", line + f"; every layer is below {t['update_all_low']:.0e} while the "
                   "gradients are of a healthy size" + (f" (||dW|| / ||W|| at least {np.min(level):.1e})"
-                                                       if healthy_level else "") + ": the steps, not the gradients, are small")
+                                                       if healthy_level else " (their profile is flat)")
+                  + ": the steps, not the gradients, are small")
+        elif saturated and u[0] < t["update_saturated"] and not problems:
+            found("vanishing", line + f"; most {history.activation} units are saturated (median {np.median(sat):.0%}) "
+                  f"and layer 1 updates below {t['update_saturated']:.0e}: little gradient passes the saturated units",
+                  "saturation")
         elif u[0] < t["update_low"] and not problems:
             found("vanishing", line + f"; layer 1 is below {t['update_low']:.0e}: its weights barely change",
-                  "the initialisation scale: weights too small")
+                  vanishing_source())
         elif np.max(u) > t["update_high"] and "exploding" not in problems:
             found("exploding", line + f"; layer {int(np.argmax(u)) + 1} is above {t['update_high']:.0e}: steps too large",
                   "steps too large")
@@ -333,27 +409,27 @@ def diagnose(run, window=5):
     if dead is not None:
         numbers["dead_fraction"] = dead
         bad = [f"layer {i + 1}: {d:.0%}" for i, d in enumerate(dead) if d > t["dead"]]
-        if bad and causes.get("vanishing") != SHRINKING:  # units off because the signal died away: not the cause
+        if bad and not shrinks:  # units off because the signal faded on its way up are not the cause
             found("dead units", f"over {t['dead']:.0%} of the units never fire in: " + ", ".join(bad))
+        elif bad:
+            evidence.append(f"units never fire in {', '.join(bad)}: a consequence of the fading signal")
     if sat is not None:
         numbers["saturated_fraction"] = sat
         what = "inactive (ReLU: f' = 0)" if history.activation == "relu" else "saturated (f' < 10% of its peak)"
         evidence.append(f"{what} fraction per hidden layer: " + ", ".join(f"{s:.0%}" for s in sat))
-    loss = np.array(history.loss, dtype=float)
-    finite = loss[np.isfinite(loss)]
-    if len(loss) >= 2 * window and len(finite):
-        first, last = np.mean(loss[:window]), np.mean(loss[-window:])
-        numbers["loss_first"], numbers["loss_last"] = first, last
-        line = f"loss (mean of {window} steps) {first:.4g} at the start, {last:.4g} at the end"
+    if len(loss) >= 2 * window and len(finite) and history.diverged_at is None:
+        last = np.mean(loss[-window:])
+        numbers["loss_first"], numbers["loss_last"] = start, last
+        line = f"loss (mean of {window} steps) {start:.4g} at the start, {last:.4g} at the end"
         best = np.min(finite)
-        if history.diverged_at is None and last > t["loss_rise"] * best and last > first:
+        if last > t["loss_rise"] * best and last > start:
             found("learning rate too large", line + f"; it had reached {best:.4g} and rose again, over "
                   f"{t['loss_rise']:g} times its best: steps that overshoot")
         else:
             evidence.append(line)
 
-    if "learning rate too large" in problems:  # finite, but far above its best: large updates, saturation or chaos
-        if "dead units" in problems:             # are its symptoms; units that died may be its work, or a bias's
+    if "learning rate too large" in problems:  # big updates, saturation or chaos can be its symptoms; units that
+        if "dead units" in problems:             # died may be its work, or a bias's: the numbers cannot tell
             return Diagnosis("not sure", evidence, numbers, candidates=("dead units", "learning rate too large"))
         return Diagnosis("learning rate too large", evidence, numbers, cause="steps that overshoot")
     order = ["exploding", "dead units", "vanishing", "learning rate too small"]
