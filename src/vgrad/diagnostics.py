@@ -191,6 +191,12 @@ THRESHOLDS = {
     "dead": (0.5, "fraction of a layer's units that never fire on a batch"),
     "saturated": (0.5, "median fraction of a saturating layer's unit-samples with f' under 10 % of its peak"),
     "loss_rise": (2.0, "the loss's last steps above this many times its best, and above where it started"),
+    "learning": (0.8, "a run whose loss fell below this fraction of its start was learning"),
+    "chaotic_ratio": (3.0, "with most units saturated, layer 1 gets over this many times the last layer's gradient: "
+                           "the chaotic phase (a well-trained tanh network, also saturated, stays near 1)"),
+    "spread_fade": (1e-2, "the last hidden layer's activation spread below this fraction of the first's: the signal "
+                          "fades on its way up"),
+    "spread_growth": (1e2, "the last hidden layer's activation spread above this many times the first's"),
 }
 
 SHRINKING = "the initialisation scale: the signal shrinks through the layers"
@@ -311,7 +317,7 @@ def diagnose(run, window=5):
     loss = np.array(history.loss, dtype=float)
     finite = loss[np.isfinite(loss)]
     start = np.mean(loss[:window]) if np.all(np.isfinite(loss[:window])) else float("nan")
-    improved = len(finite) > window and np.min(finite) < 0.8 * start  # the loss fell a fifth below its start
+    improved = len(finite) > window and np.min(finite) < t["learning"] * start
     if history.diverged_at is not None:
         if history.diverged_at >= 10 and improved:
             found("learning rate too large", f"the loss fell from {start:.4g} to {np.min(finite):.4g}, then stopped "
@@ -327,9 +333,9 @@ def diagnose(run, window=5):
     spread = np.asarray(stats[-1]["act_std"], dtype=float) if stats and "act_std" in stats[0] else None
     saturated = (history.activation in ("sigmoid", "tanh") and sat is not None and len(sat) > 0
                  and np.median(sat) > t["saturated"])
-    shrinks = (spread is not None and len(spread) > 1 and 0 < spread[-1] < 1e-2 * spread[0]
+    shrinks = (spread is not None and len(spread) > 1 and 0 < spread[-1] < t["spread_fade"] * spread[0]
                and (dead is None or dead[0] <= t["dead"]))  # alive at the bottom, fading (not cut off) on the way up
-    grows = spread is not None and len(spread) > 1 and spread[0] > 0 and spread[-1] > 1e2 * spread[0]
+    grows = spread is not None and len(spread) > 1 and spread[0] > 0 and spread[-1] > t["spread_growth"] * spread[0]
 
     def vanishing_source():
         if saturated:
@@ -357,7 +363,7 @@ def diagnose(run, window=5):
             found("exploding", f"weight-gradient norm of layer 1 is {ratio:.1e} times that of layer {len(g)} "
                                f"(threshold {t['exploding_ratio']:.0e}); per layer, input side first: {per_layer}",
                   "weights too large for the depth")
-        elif saturated and ratio > 3:
+        elif saturated and ratio > t["chaotic_ratio"]:
             found("exploding", f"the gradient grows towards the input (layer 1 gets {ratio:.1f} times the last "
                                f"layer's) while most {history.activation} units are saturated (median "
                                f"{np.median(sat):.0%}, threshold {t['saturated']:.0%}): the chaotic phase of "
