@@ -58,15 +58,11 @@ def test_dead_units_from_a_large_step(digits):
     assert accuracy(calm, x, y) > 0.95 and max(_dead(calm, x)) <= 2
 
 
-def test_he_trains_a_30_layer_relu_net_and_xavier_stalls(digits):
-    x, y = digits
-    acc, grads = {}, {}
-    for init in ("xavier_normal", "he_normal"):
-        net = nn.MLP([64] + [64] * 30 + [10], activation="relu", init=init, seed=0)
-        grads[init] = diagnostics.layer_grad_norms(net, x[:256], y[:256], loss="cross_entropy")
-        train(net, x, y, optimizer=nn.SGD(lr=0.01), steps=500, seed=0)
-        acc[init] = accuracy(net, x, y)
-    assert acc["he_normal"] > 0.8 and acc["xavier_normal"] < 0.3
+def test_the_xavier_trap_is_a_flat_profile_far_below_he(digits):
+    x, y = digits  # training both: notebook 04 does it on three seeds and asserts the outcome
+    grads = {init: diagnostics.layer_grad_norms(nn.MLP([64] + [64] * 30 + [10], activation="relu", init=init, seed=0),
+                                                x[:256], y[:256], loss="cross_entropy")
+             for init in ("xavier_normal", "he_normal")}
     # the trap: Xavier's profile is flat, yet four orders of magnitude below He's
     xavier = grads["xavier_normal"]
     assert xavier.max() / xavier.min() < 10

@@ -25,19 +25,18 @@ def test_batch_norm_rescues_the_deep_sigmoid_network(digits):
     assert acc[None] < 0.2 and acc["batch"] > 0.9
 
 
-def test_larger_learning_rates_and_tiny_batches(digits):
+def test_larger_learning_rates(digits):
     x, y = digits
 
-    def fit(norm, lr, batch=64, depth=6):
-        net = nn.MLP([64] + [64] * depth + [10], activation="relu", init="he_normal", seed=0, norm=norm)
-        h = train(net, x, y, optimizer=nn.SGD(lr=lr, momentum=0.9), steps=300, batch_size=batch, seed=0)
+    def fit(norm, lr):
+        net = nn.MLP([64] + [64] * 6 + [10], activation="relu", init="he_normal", seed=0, norm=norm)
+        h = train(net, x, y, optimizer=nn.SGD(lr=lr, momentum=0.9), steps=300, seed=0)
         net.training = False
         return None if h.diverged_at is not None else accuracy(net, x, y)
 
     plain = fit(None, 1.0)
     assert plain is None or plain < 0.2
-    assert fit("batch", 1.0) > 0.95
-    assert fit("batch", 0.05, batch=2, depth=4) < 0.2 < 0.95 < fit("batch", 0.05, batch=64, depth=4)
+    assert fit("batch", 1.0) > 0.95  # tiny batches: notebook 05 asserts its controlled comparison itself
 
 
 def test_yang_et_al_explosion_at_initialisation(digits):

@@ -1,10 +1,9 @@
-"""The claims of notebook 06, reproduced outside the notebook."""
+"""The claims of notebook 06, reproduced outside the notebook (the degradation runs the notebook asserts itself)."""
 import numpy as np
 import pytest
 
 from vgrad import data, diagnostics
-from vgrad.nn import SGD, ResidualMLP
-from vgrad.train import train
+from vgrad.nn import ResidualMLP
 
 
 @pytest.fixture(scope="module")
@@ -21,18 +20,6 @@ def test_the_skip_path_carries_the_gradient(digits):
         g = diagnostics.layer_grad_norms(net, x[:256], y[:256], loss="cross_entropy")
         ratios[skip] = g[0] / g[-1]
     assert ratios[False] < 1e-25 and 0.1 < ratios[True] < 10
-
-
-def test_degradation_and_its_cure(digits):
-    x, y = digits
-
-    def final_loss(depth, skip, scale=1.0):
-        net = ResidualMLP(64, 32, depth, 10, activation="relu", init="he_normal", scale=scale, skip=skip, seed=0)
-        return np.mean(train(net, x, y, optimizer=SGD(lr=0.01, momentum=0.9), steps=300, seed=0).loss[-20:])
-
-    shallow, deep = final_loss(5, False), final_loss(40, False)
-    residual = final_loss(40, True, 1 / np.sqrt(40))
-    assert shallow < 0.1 and deep > 2.0 and residual < 0.1
 
 
 def test_branch_scaling_bounds_the_forward_variance(digits):
