@@ -367,7 +367,8 @@ def diagnose(run, window=5):
             found("exploding", f"the gradient grows towards the input (layer 1 gets {ratio:.1f} times the last "
                                f"layer's) while most {history.activation} units are saturated (median "
                                f"{np.median(sat):.0%}, threshold {t['saturated']:.0%}): the chaotic phase of "
-                               f"notebook 04; per layer: {per_layer}", "weights too large for the activation: the chaotic phase")
+                               f"notebook 04; per layer: {per_layer}",
+                  "weights too large for the activation: the chaotic phase")
         elif saturated and not improved:
             found("vanishing", f"most {history.activation} units are saturated (median {np.median(sat):.0%}, "
                                f"threshold {t['saturated']:.0%}) and the loss has not fallen a fifth below its "
@@ -395,7 +396,8 @@ def diagnose(run, window=5):
         line = f"update/weight ratio: layer 1 {u[0]:.1e}, layer {len(u)} {u[-1]:.1e} (rule of thumb ~1e-3)"
         healthy_level = level is not None and np.min(level) >= t["gradient_level"]
         flat = g is not None and t["vanishing_ratio"] <= numbers["grad_ratio_first_last"] <= t["exploding_ratio"]
-        if np.max(u) < t["update_all_low"] and flat and (healthy_level or level is None) and "vanishing" not in problems:
+        small_steps = np.max(u) < t["update_all_low"] and flat and (healthy_level or level is None)
+        if small_steps and "vanishing" not in problems:
             found("learning rate too small", line + f"; every layer is below {t['update_all_low']:.0e} while the "
                   "gradients are of a healthy size" + (f" (||dW|| / ||W|| at least {np.min(level):.1e})"
                                                        if healthy_level else " (their profile is flat)")
@@ -408,8 +410,8 @@ def diagnose(run, window=5):
             found("vanishing", line + f"; layer 1 is below {t['update_low']:.0e}: its weights barely change",
                   vanishing_source())
         elif np.max(u) > t["update_high"] and "exploding" not in problems:
-            found("exploding", line + f"; layer {int(np.argmax(u)) + 1} is above {t['update_high']:.0e}: steps too large",
-                  "steps too large")
+            found("exploding", line + f"; layer {int(np.argmax(u)) + 1} is above {t['update_high']:.0e}: steps too "
+                                      "large", "steps too large")
         else:
             evidence.append(line)
     if dead is not None:

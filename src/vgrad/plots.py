@@ -454,7 +454,8 @@ def lstm_graph():
              ("i", "ig"), ("g", "ig"), ("fc", "c1"), ("ig", "c1"), ("c1", "cout"), ("c1", "tc"), ("tc", "h1"),
              ("o", "h1")]
     return computation_graph(nodes, edges, "The LSTM cell", highlight={("c0", "fc"), ("fc", "c1"), ("c1", "cout")},
-                             note="along the highlighted path, ∂c_t/∂c_{t−1} = diag(f_t): no weight matrix, no tanh′")
+                             note="along the highlighted path, "
+                                  "$\\partial c_t / \\partial c_{t-1} = \\mathrm{diag}(f_t)$: no weight matrix, no tanh′")
 
 
 def batch_norm_graph():
@@ -482,4 +483,5 @@ def gru_graph():
              ("rh", "n"), ("xz", "n"), ("h0", "zh"), ("z", "zh"), ("z", "zn"), ("n", "zn"), ("zh", "sum"),
              ("zn", "sum"), ("sum", "h1")]
     return computation_graph(nodes, edges, "The GRU cell", highlight={("h0", "zh"), ("zh", "sum"), ("sum", "h1")},
-                             note="along the highlighted path, ∂h_t/∂h_{t−1} = diag(z_t): no weight matrix")
+                             note="along the highlighted path, "
+                                  "$\\partial h_t / \\partial h_{t-1} = \\mathrm{diag}(z_t)$: no weight matrix")
