@@ -4,7 +4,7 @@ import pytest
 
 from vgrad import data, diagnostics, nn
 from vgrad.exercises.ch02 import MYSTERY_ANSWERS, mystery_runs
-from vgrad.train import accuracy, train
+from vgrad.train import accuracy, digits_run, train
 
 
 @pytest.fixture(scope="module")
@@ -175,26 +175,25 @@ BUILT_RUNS = {
 }
 
 
-def _built(cfg, seed, digits):
-    x, y = digits
-    net = nn.MLP(cfg["sizes"], activation=cfg["activation"], init=cfg["init"], seed=seed)
+def _built(cfg, seed):
     with np.errstate(all="ignore"):
-        return train(net, x, y, optimizer=nn.SGD(lr=cfg["lr"], momentum=cfg.get("momentum", 0.9)), steps=200,
-                     seed=seed)
+        history, _ = digits_run(cfg["sizes"], cfg["activation"], cfg["init"], seed=seed, steps=200, lr=cfg["lr"],
+                                momentum=cfg.get("momentum", 0.9))
+    return history
 
 
 @pytest.mark.parametrize("name", list(BUILT_RUNS))
-def test_diagnose_names_each_built_run_on_every_seed(name, digits):
+def test_diagnose_names_each_built_run_on_every_seed(name):
     verdict, phrase, cfg = BUILT_RUNS[name]
     for seed in (0, 1, 2):
-        d = diagnostics.diagnose(_built(cfg, seed, digits))
+        d = diagnostics.diagnose(_built(cfg, seed))
         assert d.verdict == verdict and phrase in str(d), f"seed {seed}:\n{d}"
         if verdict == "not sure":
             assert d.candidates == ("dead units", "learning rate too large")
 
 
-def test_diagnose_reads_plain_numbers_from_any_framework(digits):
-    history = _built(BUILT_RUNS["lr 1e-5"][2], 0, digits)
+def test_diagnose_reads_plain_numbers_from_any_framework():
+    history = _built(BUILT_RUNS["lr 1e-5"][2], 0)
     full = {"loss": history.loss, "grad_norms": history.grad_norms, "update_ratios": history.update_ratios,
             "weight_norms": history.weight_norms, "activation": "relu",
             **{k: history.stat(k) for k in ("dead", "saturated", "act_std")}}

@@ -284,6 +284,7 @@ def _as_history(run):
 
 
 def _median_last(rows, window):
+    """The per-layer median of the last ``window`` rows whose every entry is finite, or None if there is none."""
     rows = np.array(rows[-window:], dtype=float)
     rows = rows[np.all(np.isfinite(rows), axis=1)] if rows.ndim == 2 else rows[:0]
     return np.median(rows, axis=0) if len(rows) else None
@@ -385,12 +386,9 @@ def diagnose(run, window=5):
     if grows:
         found("exploding", f"the forward signal's spread grows from {spread[0]:.1e} in layer 1 to {spread[-1]:.1e} "
                            f"in layer {len(spread)}: each layer enlarges it", "weights too large: the signal grows")
-    if history.update_ratios and np.asarray(history.update_ratios).ndim == 2:
-        u = _median_last(history.update_ratios, window)
-        if u is None:
-            evidence.append("no update/weight ratio of the last steps is a finite number in every layer: not read")
-    else:
-        u = None
+    u = _median_last(history.update_ratios, window)
+    if history.update_ratios and u is None:
+        evidence.append("no update/weight ratio of the last steps is a finite number in every layer: not read")
     if u is not None:
         numbers["update_ratio_first"], numbers["update_ratio_last"] = u[0], u[-1]
         line = f"update/weight ratio: layer 1 {u[0]:.1e}, layer {len(u)} {u[-1]:.1e} (rule of thumb ~1e-3)"

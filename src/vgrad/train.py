@@ -130,9 +130,8 @@ def flag_recall_run(kind, length, seed=0, steps=200, hidden=32, dtype=np.float32
     A ``SequenceClassifier(kind, 5, hidden, 4)`` with the cell options ``gates`` (forget_bias, input_bias,
     update_bias, activation), in ``dtype``, trained by ``train_sequence``: Adam (lr 0.01), gradients clipped
     to norm ``clip`` (None: not clipped), fresh batches of 64, at most ``steps`` steps, stopping once 10 batches in
-    a row are all right;
-    then tested on ``test_size`` new sequences (always the same ones: seed 12345). ``seed`` sets the weights
-    and the training batches. Returns (history, test accuracy).
+    a row are all right; then tested on ``test_size`` new sequences (always the same ones: seed 12345). ``seed`` sets
+    the weights and the training batches. Returns (history, test accuracy).
     """
     model = SequenceClassifier(kind, 5, hidden, 4, seed=seed, dtype=dtype, **gates)
     task = functools.partial(data.flag_recall, length=length)
