@@ -209,6 +209,7 @@ class Diagnosis:
     numbers: dict
     cause: str = None  # for vanishing and exploding: the likely source
     candidates: tuple = ()  # for "not sure": the two problems the evidence does not separate
+    because: str = None  # the evidence line that first found the verdict's problem
 
     def __str__(self):
         head = f"Verdict: {self.verdict.upper()}"
@@ -306,11 +307,12 @@ def diagnose(run, window=5):
     if not history.loss:
         raise InputError("the history is empty: train for at least one step with a Recorder")
     t = {k: v for k, (v, _) in THRESHOLDS.items()}
-    evidence, numbers, problems, causes = [], {}, [], {}
+    evidence, numbers, problems, causes, first = [], {}, [], {}, {}
 
     def found(problem, line, cause=None):
         if problem not in problems:
             problems.append(problem)
+            first[problem] = line
         evidence.append(line)
         if cause:
             causes.setdefault(problem, cause)
@@ -351,12 +353,15 @@ def diagnose(run, window=5):
     w = np.array(history.weight_norms[-1], dtype=float) if history.weight_norms else None
     level = g / w if g is not None and w is not None and np.all(w > 0) else None
     if g is not None:
-        ratio = g[0] / g[-1] if g[-1] > 0 else (1.0 if g[0] == 0 else np.inf)
+        ratio = g[0] / g[-1] if g[-1] > 0 else (np.nan if g[0] == 0 else np.inf)  # nan: no gradient anywhere
         numbers["grad_ratio_first_last"] = ratio
         per_layer = ", ".join(f"{v:.1e}" for v in g)
         if level is not None:
             numbers["grad_level"] = level
-        if ratio < t["vanishing_ratio"] or g[-1] == 0 and g[0] == 0:
+        if not np.any(g):
+            found("vanishing", "every layer's weight gradient is exactly 0: no gradient reaches any layer",
+                  vanishing_source())
+        elif ratio < t["vanishing_ratio"] or g[-1] == 0:
             found("vanishing", f"weight-gradient norm of layer 1 is {ratio:.1e} times that of layer {len(g)} "
                                f"(threshold {t['vanishing_ratio']:.0e}); per layer, input side first: {per_layer}",
                   vanishing_source())
@@ -437,7 +442,8 @@ def diagnose(run, window=5):
     if "learning rate too large" in problems:  # big updates, saturation or chaos can be its symptoms; units that
         if "dead units" in problems:             # died may be its work, or a bias's: the numbers cannot tell
             return Diagnosis("not sure", evidence, numbers, candidates=("dead units", "learning rate too large"))
-        return Diagnosis("learning rate too large", evidence, numbers, cause="steps that overshoot")
+        return Diagnosis("learning rate too large", evidence, numbers, cause="steps that overshoot",
+                         because=first["learning rate too large"])
     order = ["exploding", "dead units", "vanishing", "learning rate too small"]
     verdict = next((p for p in order if p in problems), "healthy")
-    return Diagnosis(verdict, evidence, numbers, cause=causes.get(verdict))
+    return Diagnosis(verdict, evidence, numbers, cause=causes.get(verdict), because=first.get(verdict))

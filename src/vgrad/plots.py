@@ -3,7 +3,7 @@ that span decades use log scales, and colours come from the Okabe–Ito palette,
 distinguishable with every common colour-vision deficiency."""
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import LogFormatterSciNotation, LogLocator, MaxNLocator
 
 from . import chain, theory
 from .nn.activations import get_activation
@@ -485,3 +485,140 @@ def gru_graph():
     return computation_graph(nodes, edges, "The GRU cell", highlight={("h0", "zh"), ("zh", "sum"), ("sum", "h1")},
                              note="along the highlighted path, "
                                   "$\\partial h_t / \\partial h_{t-1} = \\mathrm{diag}(z_t)$: no weight matrix")
+
+
+# --- the capstone's mystery runs --------------------------------------------------------------------------
+
+#: What ``mystery_run`` can draw, per kind of run; a dashboard draws them all.
+RUN_PANELS = {
+    "mlp": ("loss", "gradient norm by layer", "gradient/weight ratio", "update/weight ratio",
+            "dead and saturated units", "activation spread"),
+    "sequence": ("loss", "gradient norm by step", "gradient by lag", "batch accuracy"),
+}
+
+
+def _records(history):
+    """Indices of the first, the middle and the last record whose numbers are all finite."""
+    finite = [i for i, s in enumerate(history.stats) if all(np.all(np.isfinite(v)) for v in s.values())]
+    return sorted({finite[0], finite[len(finite) // 2], finite[-1]}) if finite else []
+
+
+def _loss(ax, loss, guess, guess_label):
+    """Loss per step, on a log axis where it spans over a decade; NaN and inf left out."""
+    loss = np.asarray(loss, dtype=np.float64)
+    loss = np.where(np.isfinite(loss), loss, np.nan)
+    ax.plot(loss, color=PALETTE[0], linewidth=1.0)
+    ax.axhline(guess, **BOUND_STYLE, label=guess_label)
+    wide = np.any(np.isfinite(loss)) and np.nanmax(loss) > 10 * np.nanmin(loss) > 0
+    if wide:
+        ax.set_yscale("log")
+    if wide and np.nanmax(loss) > 1e30:  # (matplotlib's log ticks overflow near 1e300)
+        ax.set_ylim(top=1e30)
+        ax.annotate(f"off the axis: up to {np.nanmax(loss):.1e}", (0.03, 0.9), xycoords="axes fraction",
+                    fontsize="small")
+    ax.set(xlabel="training step", ylabel="loss" + (" (log)" if wide else ""))
+
+
+def _mlp_panel(ax, history, what):
+    layers = np.arange(1, history.layers + 1)
+    records = _records(history)
+    colours = plt.get_cmap("viridis")
+    label = lambda k, i: f"step {history.record_steps[i]}"  # noqa: E731
+    if what == "loss":
+        _loss(ax, history.loss, np.log(10), "guessing (ln 10)")
+        if history.diverged_at is not None:
+            ax.set_title(f"loss: not finite at step {history.diverged_at}", fontsize="medium")
+    elif what in ("gradient norm by layer", "gradient/weight ratio"):
+        grads = np.asarray(history.grad_norms, dtype=np.float64)
+        for k, i in enumerate(records):
+            values = grads[history.record_steps[i]]
+            if what == "gradient/weight ratio":
+                values = values / np.asarray(history.weight_norms[i], dtype=np.float64)
+            ax.semilogy(layers, _loggable(values), color=colours(k / 2), marker="o", markersize=3, label=label(k, i))
+        if not np.any(grads[[history.record_steps[i] for i in records]] > 0):
+            ax.text(0.5, 0.5, "every norm is exactly 0:\nno gradient reaches any layer", transform=ax.transAxes,
+                    ha="center", va="center")
+        ax.set(xlabel="layer (1 = input side)", ylabel="‖dW‖ (log)" if what.startswith("gradient norm")
+               else "‖dW‖ / ‖W‖ (log)")
+    elif what == "update/weight ratio":
+        ratios = np.asarray(history.update_ratios, dtype=np.float64)
+        for rank, i in enumerate(_pick_layers(history.layers, most=3)):
+            ax.semilogy(_loggable(ratios[:, i]), color=colours(rank / 2), linewidth=1.0, label=f"layer {i + 1}")
+        ax.axhline(1e-3, **BOUND_STYLE, label="rule of thumb ~1e-3")
+        ax.set(xlabel="training step", ylabel="‖ΔW‖ / ‖W‖ (log)")
+    elif what == "dead and saturated units":
+        hidden = np.arange(1, history.layers)
+        name = "inactive" if history.activation in ("relu", "leaky_relu") else "saturated"
+        for k, i in enumerate(records[::len(records) - 1] if len(records) > 1 else records):
+            stats = history.stats[i]
+            ax.plot(hidden, stats["dead"], color=PALETTE[1], linestyle=("-", "--")[k], marker="o", markersize=3,
+                    label=f"dead, {label(k, i)}")
+            ax.plot(hidden, stats["saturated"], color=PALETTE[0], linestyle=("-", "--")[k], marker="s",
+                    markersize=3, label=f"{name}, {label(k, i)}")
+        ax.set(xlabel="hidden layer", ylabel="fraction of units", ylim=(-0.03, 1.03))
+    elif what == "activation spread":
+        for k, i in enumerate(records):
+            ax.semilogy(np.arange(1, history.layers), _loggable(history.stats[i]["act_std"]), color=colours(k / 2),
+                        marker="o", markersize=3, label=label(k, i))
+        ax.set(xlabel="hidden layer", ylabel="std of the activations (log)")
+
+
+def _sequence_panel(ax, run, what, clip):
+    h = run.history
+    if what == "loss":
+        _loss(ax, h.loss, np.log(4), "guessing (ln 4)")
+    elif what == "gradient norm by step":
+        values = np.asarray(h.grad_norm, dtype=np.float64)
+        ax.semilogy(np.where(np.isfinite(values), values, np.nan), color=PALETTE[0], linewidth=1.0, marker=".")
+        if clip is not None:
+            ax.axhline(clip, **BOUND_STYLE, label=f"clipping threshold {clip:g}")
+        ax.set(xlabel="training step", ylabel="‖gradient‖ (log)")
+    if what in ("loss", "gradient norm by step") and h.diverged_at is not None:
+        ax.set_title(f"{what}: not finite at step {h.diverged_at}", fontsize="medium")
+    if what == "gradient by lag":
+        ax.semilogy(_loggable(run.lag_profile), color=PALETTE[2])
+        ax.set(xlabel="time lag (steps back from the end)", ylabel="‖∂L/∂h‖ at initialisation (log)")
+    elif what == "batch accuracy":
+        ax.plot(h.accuracy, color=PALETTE[0], linewidth=1.0)
+        ax.axhline(0.25, **BOUND_STYLE, label="chance")
+        ax.set(xlabel="training step", ylabel="batch accuracy", ylim=(0, 1.02))
+
+
+def _few_log_ticks(ax):
+    """No minor ticks (they cost most of a dashboard's drawing time); a log axis that spans under two decades gets
+    labelled ticks at 1, 2 and 5 times each power of ten instead, so that it still reads."""
+    ax.minorticks_off()
+    low, high = ax.get_ylim()
+    if ax.get_yscale() == "log" and 0 < low and high / low < 100:
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False, minor_thresholds=(2, 2)))
+
+
+def mystery_run(run, panels=None, title=None):
+    """The measurements of a ``mystery.Run``, one panel each: ``panels`` from ``RUN_PANELS[run.kind]`` (default:
+    all of them, two rows for a network, one for a recurrent run)."""
+    kind = run.kind
+    panels = list(panels or RUN_PANELS[kind])
+    unknown = [p for p in panels if p not in RUN_PANELS[kind]]
+    if unknown:
+        raise ValueError(f"unknown panel {unknown[0]!r}; a {kind} run has: {', '.join(RUN_PANELS[kind])}")
+    ncols = min(len(panels), 3 if kind == "mlp" else 4)
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols + 0.6, 3.0 * nrows + 0.5), squeeze=False)
+    fig.subplots_adjust(wspace=0.45, hspace=0.5, top=0.9 if nrows > 1 else 0.82)  # (a layout engine costs 0.5 s)
+    for ax, what in zip(axes.flat, panels):
+        if kind == "mlp":
+            _mlp_panel(ax, run.history, what)
+        else:
+            _sequence_panel(ax, run, what, run.clip)
+        if not ax.get_title():
+            ax.set_title(what, fontsize="medium")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        _few_log_ticks(ax)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize="x-small")
+        ax.grid(True, which="major", alpha=0.3)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    fig.suptitle(title or f"Run {run.name} (seed {run.seed}): accuracy {run.accuracy:.0%}")
+    return fig

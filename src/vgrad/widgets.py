@@ -5,7 +5,7 @@ import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import bptt, chain, data, plots, propagation, theory
+from . import bptt, chain, data, mystery, plots, propagation, theory
 from .diagnostics import layer_grad_norms
 from .nn import ACTIVATIONS, MLP, ResidualMLP, recommended_init
 
@@ -197,4 +197,25 @@ def cell_state_explorer():
         forget_bias=w.FloatSlider(value=3.0, min=-2.0, max=8.0, step=0.5, description="forget bias",
                                   continuous_update=False),
         length=w.IntSlider(value=100, min=5, max=300, step=5, description="length T", continuous_update=False),
+    )
+
+
+def mystery_explorer():
+    """Notebook 09's runs: pick a run and a seed, and what to plot (its whole dashboard, or one measurement)."""
+
+    def update(name, seed, what):
+        run = mystery.run(name, seed=seed)
+        panels = None if what == "all" else [what]
+        if panels and what not in plots.RUN_PANELS[run.kind]:
+            print(f"run {name} is a {'recurrent network' if run.kind == 'sequence' else 'network'}: plot one of "
+                  f"{', '.join(plots.RUN_PANELS[run.kind])}")
+            return
+        _show(plots.mystery_run(run, panels=panels))
+
+    options = ["all"] + list(dict.fromkeys(plots.RUN_PANELS["mlp"] + plots.RUN_PANELS["sequence"]))
+    return w.interactive(
+        update,
+        name=w.Dropdown(options=list(mystery.RUNS), value="A", description="run"),
+        seed=w.Dropdown(options=list(mystery.SEEDS), value=0, description="seed"),
+        what=w.Dropdown(options=options, value="loss", description="plot"),
     )

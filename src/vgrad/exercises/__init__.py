@@ -5,7 +5,7 @@ In a notebook::
     from vgrad.exercises import check
     check(sigmoid_prime)
 """
-from . import ch00, ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08  # noqa: F401  (registers the exercises)
+from . import ch00, ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09  # noqa: F401  (registers the exercises)
 from .registry import EXERCISES, Case, Exercise, get_exercise
 from .runner import Result, check, ready, run
 

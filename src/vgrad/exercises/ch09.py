@@ -1,0 +1,212 @@
+"""Exercises of notebook 09_capstone_diagnosis: for each mystery run X of ``vgrad.mystery`` (A to H), ``cause_x``
+names its cause from ``CAUSES`` (Exercise 9.X1) and ``fix_x`` returns the settings that make it train (9.X2).
+
+A cause is checked against the run's own; a wrong one is answered with the measurement that decides, not with the
+answer. A fix is checked by training: the run, with the learner's changes, on every seed of ``mystery.SEEDS``, must
+reach ``mystery.TRAINS``; the check names the seed where it did not, and what ``diagnose`` (or, for a recurrent run,
+the gradient through time) says of that run. Neither depends on the grader's seed: the cases are the same
+everywhere, and the trainings are kept, so a batch of submissions trains each distinct fix once.
+"""
+from .. import mystery
+from ..diagnostics import diagnose
+from .registry import Case, Exercise, Mistake, register
+
+CAUSES = (
+    "vanishing: saturation",
+    "vanishing: initialisation too small",
+    "exploding: initialisation too large",
+    "dead units",
+    "learning rate too small",
+    "learning rate too large",
+    "exploding through time",
+    "vanishing through time",
+    "healthy",
+)
+
+#: Each run's cause, the measurement that decides it (said when a learner names another cause), a right fix
+#: and the plausible wrong fixes, each with what it gets wrong.
+RUNS = {
+    "A": dict(
+        cause="vanishing: initialisation too small",
+        decides="compare the activations' spread layer by layer, and ‖dW‖/‖W‖ in every layer: is the profile "
+                "flat because all is well, or because every layer is starved alike? And are the units saturated?",
+        fix={"init": "xavier_normal"},
+        mistakes=(
+            ({"activation": "relu"}, "A ReLU passes the gradient of every active unit whole, but weights this "
+             "small still shrink the signal at each layer: the spread of the activations tells."),
+            ({"lr": 1.0}, "A larger step multiplies gradients that are already vanishingly small in every layer: "
+             "the steps of the input side stay tiny, and the output side's get too big."),
+            ({"activation": "relu", "init": "he_normal"}, "He's initialisation is made for ReLU; this network is "
+             "tanh, and the pair does not fit together in ten layers at this learning rate: look at what the check's "
+             "diagnosis says of your run."),
+        )),
+    "B": dict(
+        cause="exploding through time",
+        decides="read the gradient norm step by step from the first step, and note when the loss stopped being "
+                "a number",
+        fix={"clip": 1.0},
+        mistakes=(
+            ({"recurrent_init": "orthogonal"}, "Without the identity start, the leaky-ReLU network no longer blows "
+             "up, but it no longer learns to remember either: what stopped the run was the size of a few steps."),
+            ({"lr": 0.001}, "A smaller learning rate shrinks every step, the useful ones too: the run no longer blows "
+             "up, but it does not learn in its 400 steps."),
+            ({"activation": "tanh"}, "tanh bounds the hidden state, but the gradient through time can still grow "
+             "and shrink: cap the length of the steps instead."),
+            ({"kind": "lstm"}, "An LSTM cures a gradient that vanishes through time; this one grew without bound."),
+        )),
+    "C": dict(
+        cause="learning rate too small",
+        decides="set the update/weight ratio of every layer against the ~1e-3 rule of thumb, and the gradients' own "
+                "size (‖dW‖/‖W‖) against the healthy runs'",
+        fix={"lr": 0.05},
+        mistakes=(
+            ({"init": "xavier_normal"}, "The gradients were of a healthy size already: changing the initialisation "
+             "does not change how far each step goes."),
+            ({"norm": "batch"}, "Batch normalisation steadies the gradients' flow, which was not the problem: "
+             "every layer's update/weight ratio is what to look at."),
+            ({"lr": 1e-4}, "Ten times larger is still far too small: the update/weight ratios stay two orders "
+             "below the rule of thumb."),
+            ({"momentum": 0.99}, "More momentum lengthens the steps by a factor of ten at most: still far below "
+             "~1e-3 of the weights per step."),
+        )),
+    "D": dict(
+        cause="vanishing: saturation",
+        decides="read the saturated fraction of every layer (f' below 10 % of its peak) and the first-to-last "
+                "ratio of the weight gradients",
+        fix={"activation": "tanh", "init": "xavier_normal"},
+        mistakes=(
+            ({"init": "xavier_normal"}, "Smaller weights take the units out of saturation, but a ten-layer sigmoid "
+             "network still multiplies the gradient by at most 1/4 per layer."),
+            ({"lr": 1.0}, "A larger step cannot move layers whose gradient is gone: the saturated units pass almost "
+             "none back."),
+            ({"activation": "relu"}, "ReLU with these large weights makes the signal grow at every layer until it "
+             "is not a number: change the initialisation with it."),
+            ({"norm": "layer"}, "Layer normalisation takes the same large weights and normalises each sample: "
+             "look at what the check's diagnosis says of your run."),
+        )),
+    "E": dict(
+        cause="vanishing through time",
+        decides="plot the gradient by lag, from the last step back to the flag at the start of the sequence",
+        fix={"kind": "gru", "update_bias": 3.0},
+        mistakes=(
+            ({"clip": None}, "Clipping only shortens steps that are too long; the gradient of this run is too "
+             "short at long lags, which no clipping lengthens."),
+            ({"lr": 0.1}, "A larger learning rate scales the whole gradient, and the part from the start of the "
+             "sequence is millions of times smaller than the rest."),
+            ({"kind": "lstm"}, "An LSTM whose forget gate starts near sigmoid(1) = 0.73 forgets within a few dozen "
+             "steps: give it the gate bias of notebook 08 that keeps its memory."),
+            ({"recurrent_init": "identity"}, "The identity start with tanh still loses the gradient through the "
+             "tanh's slope at every step."),
+        )),
+    "F": dict(
+        cause="exploding: initialisation too large",
+        decides="see when the loss stopped being a number, and how the activations' spread grows layer by layer "
+                "before that",
+        fix={"init": "he_normal"},
+        mistakes=(
+            ({"lr": 0.001}, "A smaller step does not shrink the forward pass: with these weights the signal grows "
+             "at every layer before any step is taken."),
+            ({"activation": "tanh"}, "tanh stops the signal growing, but with these weights its units sit saturated "
+             "(or chaotic): change the scale instead."),
+            ({"activation": "leaky_relu"}, "A leaky ReLU grows the signal as fast as ReLU with these weights."),
+            ({"momentum": 0.0}, "Momentum only changes the steps; the forward signal of this network overflows "
+             "before the first one."),
+        )),
+    "G": dict(
+        cause="learning rate too large",
+        decides="look at the loss curve: did it fall at first and then rise or jump? And at the update/weight "
+                "ratios against ~1e-3",
+        fix={"lr": 0.05},
+        mistakes=(
+            ({"init": "he_normal"}, "The start was fine: the steps are what overshoot."),
+            ({"activation": "relu"}, "With steps this large a ReLU network blows up instead of bouncing."),
+            ({"lr": 2.0}, "Larger steps overshoot further."),
+            ({"norm": "layer"}, "Normalising the layers does not shorten steps that are ten times too long."),
+        )),
+    "H": dict(
+        cause="dead units",
+        decides="read the fraction of units that never fire, layer by layer, from the very first record",
+        fix={"bias": 0.0},
+        mistakes=(
+            ({"activation": "leaky_relu"}, "A leaky ReLU passes back 1 % of the gradient of an inactive unit: with "
+             "every unit pushed this far below zero, that is not enough in 300 steps."),
+            ({"lr": 0.5}, "Larger steps do not reach units that pass no gradient back at all."),
+            ({"bias": -1.0}, "Closer to zero, but most units still start switched off."),
+            ({"init": "xavier_normal"}, "Smaller weights push the pre-activations even less above the bias: the "
+             "units stay off."),
+        )),
+}
+
+
+def _cause_compare(name):
+    decides = RUNS[name]["decides"]
+
+    def compare(expected, got):
+        if not isinstance(got, str):
+            return f"expected one of the causes of CAUSES, as text (a str); got {type(got).__name__} {got!r:.60}"
+        said = " ".join(got.lower().split())
+        if said not in CAUSES:
+            return f"{got!r:.60} is not one of the causes: choose one of {', '.join(repr(c) for c in CAUSES)}"
+        if said != expected:
+            return f"run {name} is not {said!r}. The measurement that decides: {decides}"
+        return None
+
+    return compare
+
+
+def _describe(failure):
+    """What a run that did not train shows: its accuracy, and what decides why."""
+    config = mystery.RUNS[failure.name]
+    target = mystery.TRAINS[config["model"]]
+    seeds = ", ".join(str(s) for s in mystery.SEEDS)
+    head = (f"with your changes, run {failure.name} reaches {failure.accuracy:.0%} on seed {failure.seed} (a fix "
+            f"must reach {target:.0%} on each of seeds {seeds})")
+    h = failure.history
+    if config["model"] == "mlp":
+        d = diagnose(h)
+        verdict = d.verdict + (f" ({d.cause})" if d.cause else "")
+        return f"{head}. diagnose on that run says {verdict}" + (f": {d.because}" if d.because else "")
+    if h.diverged_at is not None:
+        return f"{head}: its gradient norm stopped being a number at step {h.diverged_at}"
+    lag = failure.lag_profile
+    return (f"{head}: after {h.steps} steps its gradient norm was {h.grad_norm[-1]:.2g}; at the start, the gradient "
+            f"reaching lag {len(lag) - 1} was {lag[-1] / lag[0]:.1e} times lag 0's")
+
+
+def _fix_compare(name):
+    def compare(expected, got):
+        problem = mystery.check_changes(name, got)
+        if problem:
+            return f"not a fix run {name} can take: {problem}"
+        failure = mystery.first_failure(name, got)
+        return None if failure is None else _describe(failure)
+
+    return compare
+
+
+def _same(value, got):
+    return isinstance(got, dict) and got == value
+
+
+def _constant(value):
+    return lambda: dict(value)
+
+
+for _name, _run in RUNS.items():
+    _letter = _name.lower()
+    register(Exercise(
+        name=f"cause_{_letter}", label=f"Exercise 9.{_name}1", notebook="09_capstone_diagnosis", points=1,
+        reference=lambda cause=_run["cause"]: cause,
+        cases=lambda rng: [Case(())], compare=_cause_compare(_name),
+        hints=(f"Look before you name: {_run['decides']}.",
+               "The field guide at the end of the notebook lists, for each cause, the symptom that sets it apart."),
+    ))
+    register(Exercise(
+        name=f"fix_{_letter}", label=f"Exercise 9.{_name}2", notebook="09_capstone_diagnosis", points=2,
+        reference=_constant(_run["fix"]), cases=lambda rng: [Case(())], compare=_fix_compare(_name),
+        hints=(f"Name the cause of run {_name} first (cause_{_letter}): the fix follows from it.",
+               "Each fix of notebooks 03-08 changes one or two settings: an activation with its initialisation, a "
+               "scale, a normalisation, a learning rate, clipping, a gated cell with its gate bias."),
+        mistakes=tuple(Mistake(f"changes {changes}", _constant(changes), hint, matches=_same)
+                       for changes, hint in _run["mistakes"]),
+    ))
