@@ -147,3 +147,14 @@ def test_the_sanitizer_keeps_figure_sizes_apart_from_addresses():
     for pattern, replacement in rules:
         text = re.sub(pattern, replacement, text)
     assert text == "<Figure> at 0xADDRESS"
+
+
+def test_the_field_guide_in_the_capstone_is_the_one_in_lessons():
+    """Notebook 09 closes with the field guide; lessons/field_guide.md is its printable copy: the same table."""
+    def table(text):
+        return [line.strip() for line in text.splitlines() if line.strip().startswith("|")]
+
+    nb = json.loads((ROOT / "solutions" / "09_capstone_diagnosis.ipynb").read_text())
+    section = next("".join(c["source"]) for c in nb["cells"] if "The field guide" in "".join(c["source"]))
+    guide = table((ROOT / "lessons" / "field_guide.md").read_text())
+    assert len(guide) >= 10 and table(section) == guide

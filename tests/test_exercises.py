@@ -68,6 +68,7 @@ def test_every_exercise_has_a_correct_and_a_wrong_answer_here():
              "batchnorm_forward", "batchnorm_backward", "batchnorm_eval",
              "residual_backward", "stack_jacobian", "branch_scale",
              "clip_by_norm", "jacobian_norm", "gradient_regime", "lstm_step", "gru_step", "cell_path_gradient"}
+    later |= {name for name, ex in EXERCISES.items() if ex.notebook == "09_capstone_diagnosis"}  # test_mutants_09
     assert set(EXERCISES) - later == set(CORRECT) == set(WRONG)
 
 

@@ -135,6 +135,10 @@ def _setting_problem(kind, key, value):
     return _number(value, 0, 1, key, SETTINGS[kind][key], closed_high=False)  # momentum
 
 
+def _a(cell):
+    return {"rnn": "an RNN", "lstm": "an LSTM", "gru": "a GRU"}[cell]
+
+
 def check_changes(name, changes):
     """None when ``changes`` is a fix that run ``name`` can take, else what is wrong, in a learner's words."""
     kind = RUNS[name]["model"]
@@ -161,9 +165,8 @@ def check_changes(name, changes):
         cell = changes.get("kind", RUNS[name]["kind"])
         wrong = next((k for k in changes for c, keys in _CELL_OPTIONS.items() if k in keys and c != cell), None)
         if wrong:
-            return f"{wrong} is a setting of {'an' if cell != 'gru' else 'a'} " \
-                   f"{next(c for c, keys in _CELL_OPTIONS.items() if wrong in keys).upper()}, and this run's cell " \
-                   f"would be {'an' if cell == 'rnn' else 'a'} {cell.upper()}"
+            owner = next(c for c, keys in _CELL_OPTIONS.items() if wrong in keys)
+            return f"{wrong} is a setting of {_a(owner)}, and this run's cell would be {_a(cell)}"
     return None
 
 

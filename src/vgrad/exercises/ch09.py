@@ -7,6 +7,8 @@ reach ``mystery.TRAINS``; the check names the seed where it did not, and what ``
 the gradient through time) says of that run. Neither depends on the grader's seed: the cases are the same
 everywhere, and the trainings are kept, so a batch of submissions trains each distinct fix once.
 """
+import types
+
 from .. import mystery
 from ..diagnostics import diagnose
 from .registry import Case, Exercise, Mistake, register
@@ -192,18 +194,32 @@ def _constant(value):
     return lambda: dict(value)
 
 
+def _answer(name, part):
+    """Run ``name``'s cause (``part`` "cause") or a fix that trains it ("fix"): the references of cause_x and fix_x."""
+    return dict(RUNS[name][part]) if part == "fix" else RUNS[name][part]
+
+
+def _reference(name, part):
+    """``_answer`` for one run and part as a module-level function of no arguments, ``_cause_a`` say: what a check
+    protects (a learner's function that calls it earns nothing) and what the grader's tests import by name."""
+    fn = types.FunctionType(_answer.__code__, globals(), f"_{part}_{name.lower()}", (name, part))
+    fn.__qualname__ = fn.__name__
+    globals()[fn.__name__] = fn
+    return fn
+
+
 for _name, _run in RUNS.items():
     _letter = _name.lower()
+    _cause, _fix = _reference(_name, "cause"), _reference(_name, "fix")
     register(Exercise(
         name=f"cause_{_letter}", label=f"Exercise 9.{_name}1", notebook="09_capstone_diagnosis", points=1,
-        reference=lambda cause=_run["cause"]: cause,
-        cases=lambda rng: [Case(())], compare=_cause_compare(_name),
+        reference=_cause, protected=(_cause,), cases=lambda rng: [Case(())], compare=_cause_compare(_name),
         hints=(f"Look before you name: {_run['decides']}.",
                "The field guide at the end of the notebook lists, for each cause, the symptom that sets it apart."),
     ))
     register(Exercise(
         name=f"fix_{_letter}", label=f"Exercise 9.{_name}2", notebook="09_capstone_diagnosis", points=2,
-        reference=_constant(_run["fix"]), cases=lambda rng: [Case(())], compare=_fix_compare(_name),
+        reference=_fix, protected=(_fix,), cases=lambda rng: [Case(())], compare=_fix_compare(_name),
         hints=(f"Name the cause of run {_name} first (cause_{_letter}): the fix follows from it.",
                "Each fix of notebooks 03-08 changes one or two settings: an activation with its initialisation, a "
                "scale, a normalisation, a learning rate, clipping, a gated cell with its gate bias."),
