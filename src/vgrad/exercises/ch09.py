@@ -38,9 +38,9 @@ RUNS = {
              "small still shrink the signal at each layer: the spread of the activations tells."),
             ({"lr": 1.0}, "A larger step multiplies gradients that are already vanishingly small in every layer: "
              "the steps of the input side stay tiny, and the output side's get too big."),
-            ({"activation": "relu", "init": "he_normal"}, "He's initialisation is made for ReLU; this network is "
-             "tanh, and the pair does not fit together in ten layers at this learning rate: look at what the check's "
-             "diagnosis says of your run."),
+            ({"activation": "relu", "init": "he_normal"}, "ReLU with He's scale starts well, but this run's steps "
+             "are sized for tanh: ten ReLU layers at the same learning rate overshoot. Keep the activation and fix "
+             "what was wrong with it (the check's diagnosis of your run says what happened)."),
         )),
     "B": dict(
         cause="exploding through time",
