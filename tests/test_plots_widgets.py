@@ -96,7 +96,7 @@ def test_depth_profile_is_the_layer_gradient_norms_of_a_fresh_net():
 @pytest.mark.parametrize("make", [widgets.chain_explorer, widgets.message_explorer, widgets.depth_explorer,
                                   widgets.activation_explorer, widgets.propagation_explorer,
                                   widgets.norm_explorer, widgets.residual_explorer, widgets.rnn_explorer,
-                                  widgets.cell_state_explorer])
+                                  widgets.cell_state_explorer, widgets.mystery_explorer])
 def test_explorers_update_on_every_control(make, monkeypatch):
     shown = []
     monkeypatch.setattr(plt, "show", lambda *a, **k: shown.append(plt.gcf()))

@@ -16,6 +16,7 @@ Code regions must sit inside a function: a learner who runs every cell before do
 then sees no error, and the check of that exercise reports it as not attempted yet.
 """
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -183,5 +184,16 @@ def execute(path, timeout=120):
         resources={"metadata": {"path": str(path.parent.resolve())}},
     ).execute()
     normalise(nb, clear_outputs=False)
+    nb.metadata["vgrad"] = nbformat.NotebookNode(outputs_made_with=made_with())
     path.write_text(to_text(nb), encoding="utf-8")
     return nb
+
+
+def made_with():
+    """The versions that decide a notebook's stored outputs to the byte (a figure's pixels included): a test that
+    finds the same versions compares a fresh run with the stored outputs, and otherwise two fresh runs."""
+    import matplotlib
+    import numpy
+
+    return {"python": ".".join(map(str, sys.version_info[:2])), "numpy": numpy.__version__,
+            "matplotlib": matplotlib.__version__}

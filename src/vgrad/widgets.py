@@ -205,12 +205,11 @@ def mystery_explorer():
 
     def update(name, seed, what):
         run = mystery.run(name, seed=seed)
-        panels = None if what == "all" else [what]
-        if panels and what not in plots.RUN_PANELS[run.kind]:
-            print(f"run {name} is a {'recurrent network' if run.kind == 'sequence' else 'network'}: plot one of "
-                  f"{', '.join(plots.RUN_PANELS[run.kind])}")
-            return
-        _show(plots.mystery_run(run, panels=panels))
+        if what != "all" and what not in plots.RUN_PANELS[run.kind]:
+            print(f"run {name} is a {'recurrent network' if run.kind == 'sequence' else 'network'}: it has no "
+                  f"{what!r}; here are all of its measurements")
+            what = "all"
+        _show(plots.mystery_run(run, panels=None if what == "all" else [what]))
 
     options = ["all"] + list(dict.fromkeys(plots.RUN_PANELS["mlp"] + plots.RUN_PANELS["sequence"]))
     return w.interactive(
