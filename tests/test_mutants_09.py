@@ -8,7 +8,8 @@ closing note of the capstone).
 import numpy as np
 
 from vgrad import mystery
-from vgrad.exercises.ch09 import CAUSES, RUNS, _answer
+from vgrad.exercises.ch09 import RUNS, _answer
+from vgrad.mystery import CAUSES
 
 from mutants import catalogue_tests
 
@@ -31,7 +32,9 @@ def _wrong_causes(name):
 def _right_causes(name):
     cause = _answer(name, "cause")
     return {"in capitals": _returning(cause.upper()), "with spaces around and inside": _returning(f"  {cause}  "),
-            "spelt with a z": _returning(cause.replace("initialisation", "initialization"))}
+            "spelt with a z": _returning(cause.replace("initialisation", "initialization")),
+            "by its place in mystery.CAUSES": _returning(CAUSES[CAUSES.index(cause)]),
+            "as a NumPy string": _returning(np.str_(cause))}
 
 
 #: Fixes that are not fixes a run can take, per kind of run: each must fail with its reason, not train.

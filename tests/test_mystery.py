@@ -1,5 +1,7 @@
 """The capstone's mystery runs: each fails for its own reason on every seed the checks use, ``diagnose`` names that
 reason, a fix is refused with a clear reason before anything trains, and a run reads the same every time."""
+import json
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -156,3 +158,36 @@ def test_the_explorer_shows_a_recurrent_runs_own_measurements_when_asked_for_a_n
     controls["run"].value, controls["plot"].value = "B", "activation spread"
     assert "it has no 'activation spread'" in capsys.readouterr().out
     assert len(shown[-1].axes) == len(plots.RUN_PANELS["sequence"]) and not plt.get_fignums()
+
+
+def test_a_learners_subclass_runs_none_of_its_code_while_it_is_judged():
+    """The check reads a returned str or dict with str's and dict's own methods: an override that would answer for
+    the learner (or never return) is not called, in the notebook as in the grader (which sees plain data)."""
+    class Sly(str):
+        def lower(self):
+            raise AssertionError("the learner's lower() ran")
+
+    class SlyDict(dict):
+        def items(self):
+            raise AssertionError("the learner's items() ran")
+
+    cause, fix = EXERCISES["cause_h"].compare, EXERCISES["fix_h"].compare
+    assert cause("dead units", Sly("Dead Units")) is None and "is not 'healthy'" in cause("dead units", Sly("healthy"))
+    assert fix(None, SlyDict(bias=0.0)) is None
+    assert mystery.check_changes("H", {"activation": Sly("ELU")}) is None
+    assert mystery.check_changes("H", {"activation": object()}).endswith("got <a object>")
+
+
+def test_a_cause_taken_from_the_notebooks_list_scores_in_the_grader(tmp_path):
+    """The notebook's cells import the list of causes; the grader, which runs them without the exercises' module,
+    must give the same points as the check."""
+    from vgrad.grading.grader import Limits, grade_submission
+
+    cells = ["from vgrad import mystery", "def cause_h():\n    return mystery.CAUSES[3]",
+             "def cause_c():\n    return mystery.CAUSES[mystery.CAUSES.index('learning rate too small')]"]
+    nb = {"cells": [{"cell_type": "code", "source": c, "metadata": {}, "outputs": [], "execution_count": None}
+                    for c in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "09_capstone_diagnosis.ipynb"
+    path.write_text(json.dumps(nb))
+    scores = {e.name: e.score for e in grade_submission(path, "09_capstone_diagnosis", Limits(isolation="reduced")).exercises}
+    assert scores["cause_h"] == scores["cause_c"] == 1 and scores["cause_a"] == 0

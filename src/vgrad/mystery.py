@@ -147,18 +147,36 @@ def _a(cell):
     return {"rnn": "an RNN", "lstm": "an LSTM", "gru": "a GRU"}[cell]
 
 
+class Unreadable:
+    """Stands for a value of a type a fix does not take (an object of the learner's own, say), so that judging it
+    runs none of its code: only its type's name is kept, for the message."""
+
+    def __init__(self, value):
+        self.type_name = type(value).__name__
+
+    def __repr__(self):
+        return f"<a {self.type_name}>"
+
+
+def _plain_value(v):
+    if v is None or type(v) in (bool, int, float):
+        return v
+    if isinstance(v, str):  # str.__str__, not the value's own methods: a subclass's code does not run
+        return " ".join(str.__str__(v).lower().split())
+    if isinstance(v, (np.ndarray, np.generic)) and np.ndim(v) == 0 and np.asarray(v).dtype.kind in "biuf":
+        kind = np.asarray(v).dtype.kind  # a float32, an int8, or the 0-d array a grader receives for one
+        return bool(v) if kind == "b" else float(v) if kind == "f" else int(v)
+    return Unreadable(v)
+
+
 def plain(changes):
-    """``changes`` with NumPy numbers (scalars or 0-d arrays, as a grader receives a float32) as Python numbers and
-    names in lower case; anything else as it was, for ``check_changes`` to judge."""
+    """``changes`` as plain data: NumPy numbers (scalars, or the 0-d arrays a grader receives for them) as Python
+    numbers, names in lower case without stray spaces, and any other value an ``Unreadable``. A dict's content is
+    read with ``dict``'s own methods, so that a learner's subclass runs none of its code while a check judges it."""
     if not isinstance(changes, dict):
         return changes
-
-    def value(v):
-        if isinstance(v, (np.ndarray, np.generic)) and np.ndim(v) == 0 and np.asarray(v).dtype.kind in "biuf":
-            return np.asarray(v).item()
-        return v.lower() if isinstance(v, str) else v
-
-    return {k: value(v) for k, v in changes.items()}
+    return {(_plain_value(k) if isinstance(k, str) else k if type(k) in (int, float, bool) else Unreadable(k)):
+            _plain_value(v) for k, v in dict.items(changes)}
 
 
 def check_changes(name, changes):
@@ -167,15 +185,16 @@ def check_changes(name, changes):
     kind = RUNS[name]["model"]
     if changes is None:
         return "got None: a fix is a dict of the settings it changes, such as {'lr': 0.01} (is a `return` missing?)"
-    changes = plain(changes)
     if not isinstance(changes, dict):
-        return (f"a fix is a dict of the settings it changes, such as {{'lr': 0.01}}; got "
-                f"{type(changes).__name__} {changes!r:.60}")
+        what = getattr(changes, "type_name", None) if type(changes).__name__ == "Opaque" else None
+        return ("a fix is a dict of the settings it changes, with the settings' names as text, such as "
+                f"{{'lr': 0.01}}; got {what or type(changes).__name__}")
+    changes = plain(changes)
     if not changes:
         return "the dict is empty: change at least one setting"
     unknown = [k for k in changes if k not in SETTINGS[kind]]
     if unknown:
-        return (f"run {name} has no setting {unknown[0]!r:.40}; a fix may change: {', '.join(SETTINGS[kind])} "
+        return (f"run {name} has no setting {str(unknown[0])!r:.40}; a fix may change: {', '.join(SETTINGS[kind])} "
                 f"(the depth, the width, the data and the number of steps stay the run's)")
     groups = [idea for idea, keys in IDEAS[kind].items() if any(k in keys for k in changes)]
     if len(groups) > 1:
@@ -244,6 +263,19 @@ def _run(name, config, seed):
         acc = train.accuracy(model, *data.flag_recall(500, config["length"], seed=12345))
     return Run(name, seed, history, acc, lag_profile, config["clip"])
 
+
+#: The causes a run may have, as the capstone's exercises name them (each run has one of its own; "healthy" is none).
+CAUSES = (
+    "vanishing: saturation",
+    "vanishing: initialisation too small",
+    "exploding: initialisation too large",
+    "dead units",
+    "learning rate too small",
+    "learning rate too large",
+    "exploding through time",
+    "vanishing through time",
+    "healthy",
+)
 
 #: A run trains when it reaches this accuracy (training digits; new sequences) on every seed of ``SEEDS``.
 #: The mystery runs reach 10-30 %, and the fixes of notebooks 03-08 over 85 % (digits) and 99 % (sequences).

@@ -1,5 +1,5 @@
 """Exercises of notebook 09_capstone_diagnosis: for each mystery run X of ``vgrad.mystery`` (A to H), ``cause_x``
-names its cause from ``CAUSES`` (Exercise 9.X1) and ``fix_x`` returns the settings that make it train (9.X2).
+names its cause from ``mystery.CAUSES`` (Exercise 9.X1) and ``fix_x`` returns the settings that make it train (9.X2).
 
 A cause is checked against the run's own; a wrong one is answered with the measurement that decides, not with the
 answer. A fix is checked by training: the run, with the learner's changes, on every seed of ``mystery.SEEDS``, must
@@ -11,20 +11,9 @@ import difflib
 import types
 
 from .. import mystery
+from ..mystery import CAUSES
 from ..diagnostics import diagnose
 from .registry import Case, Exercise, Mistake, register
-
-CAUSES = (
-    "vanishing: saturation",
-    "vanishing: initialisation too small",
-    "exploding: initialisation too large",
-    "dead units",
-    "learning rate too small",
-    "learning rate too large",
-    "exploding through time",
-    "vanishing through time",
-    "healthy",
-)
 
 #: Each run's measurement that decides its cause (said when a learner names another cause) and the plausible wrong
 #: fixes, each with what it gets wrong. The causes and fixes themselves are in ``_answer``.
@@ -39,8 +28,9 @@ RUNS = {
             ({"lr": 1.0}, "A larger step multiplies gradients that are already vanishingly small in every layer: "
              "the steps of the input side stay tiny, and the output side's get too big."),
             ({"activation": "relu", "init": "he_normal"}, "ReLU with He's scale starts well, but this run's steps "
-             "are sized for tanh: ten ReLU layers at the same learning rate overshoot. Keep the activation and fix "
-             "what was wrong with it (the check's diagnosis of your run says what happened)."),
+             "are sized for tanh: ten ReLU layers at the same learning rate overshoot, and their units end up "
+             "switched off (the check's diagnosis sees them dead). Keep the activation and fix what was wrong with "
+             "its start."),
         )),
     "B": dict(
         decides="read the gradient norm step by step from the first step, and note when the loss stopped being "
@@ -52,7 +42,8 @@ RUNS = {
              "up, but it does not learn in its 400 steps."),
             ({"activation": "tanh"}, "tanh bounds the hidden state, but the gradient through time can still grow "
              "and shrink: cap the length of the steps instead."),
-            ({"kind": "lstm"}, "An LSTM cures a gradient that vanishes through time; this one grew without bound."),
+            ({"kind": "lstm"}, "An LSTM with its usual gates does not learn this in 400 steps either: what stopped "
+             "the run was a few steps that grew without bound."),
         )),
     "C": dict(
         decides="set the update/weight ratio of every layer against the ~1e-3 rule of thumb, and the gradients' own "
@@ -73,8 +64,8 @@ RUNS = {
         mistakes=(
             ({"init": "xavier_normal"}, "Smaller weights take the units out of saturation, but a ten-layer sigmoid "
              "network still multiplies the gradient by at most 1/4 per layer."),
-            ({"lr": 1.0}, "A larger step cannot move layers whose gradient is gone: the saturated units pass almost "
-             "none back."),
+            ({"lr": 1.0}, "A larger step does not bring back the gradient that saturated units do not pass; at this "
+             "size the steps overshoot as well (the check's diagnosis of your run)."),
             ({"activation": "relu"}, "ReLU with these large weights makes the signal grow at every layer until it "
              "is not a number: change the initialisation with it."),
             ({"norm": "layer"}, "Layer normalisation takes the same large weights and normalises each sample: "
@@ -97,7 +88,8 @@ RUNS = {
                 "before that",
         mistakes=(
             ({"lr": 0.001}, "A smaller step does not shrink the forward pass: with these weights the signal grows "
-             "at every layer before any step is taken."),
+             "at every layer before any step is taken (the check's diagnosis reads the last steps, after the "
+             "damage)."),
             ({"activation": "tanh"}, "tanh stops the signal growing, but with these weights its units sit saturated "
              "(or chaotic): change the scale instead."),
             ({"norm": "batch"}, "Batch normalisation tames the forward signal and the run does learn, but not to 80 % "
@@ -114,7 +106,8 @@ RUNS = {
             ({"activation": "relu"}, "With steps this large the first updates switch a ReLU network's units off: "
              "the size of the steps is the problem, whatever the activation."),
             ({"lr": 2.0}, "Larger steps overshoot further."),
-            ({"norm": "layer"}, "Normalising the layers does not shorten steps that are ten times too long."),
+            ({"norm": "layer"}, "Layer normalisation did not stop steps this long from overshooting: the size of "
+             "the steps is what was wrong."),
         )),
     "H": dict(
         decides="read the fraction of units that never fire, layer by layer, from the very first record",
@@ -134,14 +127,16 @@ def _cause_compare(name):
 
     def compare(expected, got):
         if got is None:
-            return "got None (is a `return` missing?): return one of CAUSES, as text"
+            return "got None (is a `return` missing?): return one of mystery.CAUSES, as text"
         if not isinstance(got, str):
-            return f"expected one of the causes of CAUSES, as text (a str); got {type(got).__name__} {got!r:.60}"
-        said = " ".join(got.lower().replace("initialization", "initialisation").split())
+            return f"expected one of mystery.CAUSES, as text (a str); got {type(got).__name__}"
+        said = " ".join(str.__str__(got).lower().replace("initialization", "initialisation").split())
         if said not in CAUSES:
-            near = difflib.get_close_matches(said, CAUSES, n=1, cutoff=0.6)
-            return (f"{got!r:.60} is not one of the causes" + (f": did you mean {near[0]!r}?" if near else "")
-                    + f" The causes: {', '.join(repr(c) for c in CAUSES)}")
+            near = ([c for c in CAUSES if said and c.startswith(said)]
+                    or difflib.get_close_matches(said, CAUSES, n=3, cutoff=0.6))
+            return (f"{said!r:.60} is not one of the causes"
+                    + (f" (did you mean {' or '.join(repr(c) for c in near)}?)" if near else "")
+                    + f". The causes: {', '.join(repr(c) for c in CAUSES)}")
         if said != expected:
             return f"run {name} is not {said!r}. The measurement that decides: {decides}"
         return None
@@ -163,7 +158,8 @@ def _describe(failure):
             return (f"{head}. diagnose finds no problem in the run's last steps: it learns, too slowly; look at its "
                     f"first records and its loss curve")
         verdict = d.verdict + (f" ({d.cause})" if d.cause else "")
-        return f"{head}. diagnose on that run says {verdict}" + (f": {d.because}" if d.because else "")
+        return (f"{head}. diagnose, reading that run's last steps, says {verdict}"
+                + (f": {d.because}" if d.because else ""))
     if h.diverged_at is not None:
         return f"{head}: its gradient norm stopped being a number at step {h.diverged_at}"
     lag = failure.lag_profile
