@@ -113,34 +113,22 @@ def describe(name):
             f"{'SGD' if c['optimizer'] == 'sgd' else 'Adam'}, gradients {clipped}")
 
 
-def _number(value, low, high, key, what, closed_high=True):
-    ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
-          and low <= value and (value <= high if closed_high else value < high))  # (NaN fails every comparison)
-    return None if ok else f"{key} must be {what}; got {value!r:.60}"
+#: The names each setting accepts, and the ranges of the numbers (momentum's upper end excluded).
+_NAMES = {"mlp": {"activation": tuple(ACTIVATIONS), "init": tuple(INITIALIZERS), "norm": ("batch", "layer")},
+          "sequence": {"kind": ("rnn", "lstm", "gru"), "activation": ("tanh", "relu", "leaky_relu"),
+                       "recurrent_init": ("orthogonal", "xavier_normal", "identity"), "optimizer": ("sgd", "adam")}}
+_RANGES = {"init": (1e-4, 10), "clip": (1e-3, 1e3), "lr": (1e-6, 10), "momentum": (0, 1),
+           **{bias: (-10, 10) for bias in ("bias", "forget_bias", "input_bias", "update_bias")}}
 
 
 def _setting_problem(kind, key, value):
-    if kind == "mlp":
-        if key == "activation":
-            return None if isinstance(value, str) and value in ACTIVATIONS else f"activation must be {SETTINGS[kind][key]}; got {value!r:.60}"
-        if key == "init":
-            if isinstance(value, str):
-                return None if value in INITIALIZERS else f"init must be {SETTINGS[kind][key]}; got {value!r:.60}"
-            return _number(value, 1e-4, 10, key, SETTINGS[kind][key])
-        if key == "norm":
-            return None if value is None or value in ("batch", "layer") else f"norm must be {SETTINGS[kind][key]}; got {value!r:.60}"
-    else:
-        choices = {"kind": ("rnn", "lstm", "gru"), "activation": ("tanh", "relu", "leaky_relu"),
-                   "recurrent_init": ("orthogonal", "xavier_normal", "identity"), "optimizer": ("sgd", "adam")}
-        if key in choices:
-            return None if isinstance(value, str) and value in choices[key] else f"{key} must be {SETTINGS[kind][key]}; got {value!r:.60}"
-        if key == "clip":
-            return None if value is None else _number(value, 1e-3, 1e3, key, SETTINGS[kind][key])
-    if key in ("bias", "forget_bias", "input_bias", "update_bias"):
-        return _number(value, -10, 10, key, SETTINGS[kind][key])
-    if key == "lr":
-        return _number(value, 1e-6, 10, key, SETTINGS[kind][key])
-    return _number(value, 0, 1, key, SETTINGS[kind][key], closed_high=False)  # momentum
+    if value is None and key in ("norm", "clip") or isinstance(value, str) and value in _NAMES[kind].get(key, ()):
+        return None
+    if key in _RANGES and isinstance(value, (int, float)) and not isinstance(value, bool):
+        low, high = _RANGES[key]
+        if low <= value and (value < high if key == "momentum" else value <= high):  # (NaN fails every comparison)
+            return None
+    return f"{key} must be {SETTINGS[kind][key]}; got {value!r:.60}"
 
 
 def _a(cell):

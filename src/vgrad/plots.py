@@ -523,7 +523,10 @@ def _mlp_panel(ax, history, what):
     layers = np.arange(1, history.layers + 1)
     records = _records(history)
     colours = plt.get_cmap("viridis")
-    label = lambda k, i: f"step {history.record_steps[i]}"  # noqa: E731
+
+    def label(i):
+        return f"step {history.record_steps[i]}"
+
     if what == "loss":
         _loss(ax, history.loss, np.log(10), "guessing (ln 10)")
         if history.diverged_at is not None:
@@ -534,7 +537,7 @@ def _mlp_panel(ax, history, what):
             values = grads[history.record_steps[i]]
             if what == "gradient/weight ratio":
                 values = values / np.asarray(history.weight_norms[i], dtype=np.float64)
-            ax.semilogy(layers, _loggable(values), color=colours(k / 2), marker="o", markersize=3, label=label(k, i))
+            ax.semilogy(layers, _loggable(values), color=colours(k / 2), marker="o", markersize=3, label=label(i))
         if not np.any(grads[[history.record_steps[i] for i in records]] > 0):
             ax.text(0.5, 0.5, "every norm is exactly 0:\nno gradient reaches any layer", transform=ax.transAxes,
                     ha="center", va="center")
@@ -552,14 +555,14 @@ def _mlp_panel(ax, history, what):
         for k, i in enumerate(records[::len(records) - 1] if len(records) > 1 else records):
             stats = history.stats[i]
             ax.plot(hidden, stats["dead"], color=PALETTE[1], linestyle=("-", "--")[k], marker="o", markersize=3,
-                    label=f"dead, {label(k, i)}")
+                    label=f"dead, {label(i)}")
             ax.plot(hidden, stats["saturated"], color=PALETTE[0], linestyle=("-", "--")[k], marker="s",
-                    markersize=3, label=f"{name}, {label(k, i)}")
+                    markersize=3, label=f"{name}, {label(i)}")
         ax.set(xlabel="hidden layer", ylabel="fraction of units", ylim=(-0.03, 1.03))
     elif what == "activation spread":
         for k, i in enumerate(records):
             ax.semilogy(np.arange(1, history.layers), _loggable(history.stats[i]["act_std"]), color=colours(k / 2),
-                        marker="o", markersize=3, label=label(k, i))
+                        marker="o", markersize=3, label=label(i))
         ax.set(xlabel="hidden layer", ylabel="std of the activations (log)")
 
 
